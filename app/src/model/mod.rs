@@ -1,0 +1,22 @@
+//! Wire types of the REST API (`/api/v1`), shared by the server and the browser client.
+//! One file per resource; every type here is plain serde data.
+
+mod audit;
+mod auth;
+mod error;
+mod ids;
+mod page;
+mod permission;
+mod project;
+mod role;
+mod user;
+
+pub use audit::*;
+pub use auth::*;
+pub use error::*;
+pub use ids::*;
+pub use page::*;
+pub use permission::*;
+pub use project::*;
+pub use role::*;
+pub use user::*;
