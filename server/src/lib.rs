@@ -1,1 +1,110 @@
-//! x
+//! The Cubist server: configuration, database, authentication, the REST API and the web UI
+//! host, assembled by [`build`] and run by [`serve`].
+
+pub mod api;
+pub mod audit;
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod state;
+pub mod telemetry;
+pub mod web;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::middleware::{from_fn, from_fn_with_state};
+use axum::routing::get;
+use tower_http::compression::CompressionLayer;
+use tower_http::trace::TraceLayer;
+use utoipa::openapi::OpenApi;
+
+use crate::api::RouteInfo;
+use crate::config::Config;
+use crate::db::Db;
+use crate::domain::seed::{self, Seeded};
+use crate::state::AppState;
+
+/// Path of the OpenAPI document.
+pub const OPENAPI_PATH: &str = "/api/v1/openapi.json";
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Config(#[from] config::ConfigError),
+    #[error("cannot create the data directory {0}: {1}")]
+    DataDir(String, std::io::Error),
+    #[error(transparent)]
+    Db(#[from] db::DbError),
+    #[error("cannot prepare the database: {0}")]
+    Setup(#[from] domain::Error),
+    #[error("cannot listen on {0}: {1}")]
+    Listen(SocketAddr, std::io::Error),
+}
+
+/// A ready-to-serve application.
+pub struct Built {
+    pub router: Router,
+    pub openapi: OpenApi,
+    pub routes: Vec<RouteInfo>,
+    pub state: AppState,
+    /// Set when the database was created just now with a generated admin password.
+    pub generated_admin_password: Option<String>,
+}
+
+/// Opens the database (migrating and seeding it), syncs permissions, builds the router.
+pub async fn build(config: Config) -> Result<Built, StartError> {
+    std::fs::create_dir_all(&config.data_dir)
+        .map_err(|e| StartError::DataDir(config.data_dir.display().to_string(), e))?;
+    let db = Db::connect(&config.database).await?;
+    let state = AppState { db, config: Arc::new(config) };
+    let (api, mut openapi, mut routes) = api::routes(state.clone()).finish();
+    routes.push(RouteInfo { method: "GET", path: OPENAPI_PATH.into(), permission: None });
+    let catalog = domain::rbac::catalog(routes.iter().filter_map(|r| r.permission));
+    domain::rbac::sync(&state.db, &catalog).await?;
+    let generated_admin_password = match seed::run(&state.db, state.config.admin_password.as_deref()).await? {
+        Seeded::Fresh { generated_admin_password } => generated_admin_password,
+        Seeded::AlreadyDone => None,
+    };
+    openapi.paths.paths.retain(|_, item| {
+        item.get.is_some() || item.post.is_some() || item.put.is_some() || item.patch.is_some() || item.delete.is_some()
+    });
+    let doc = serde_json::to_string(&openapi).unwrap_or_default();
+    let router = api
+        .route(
+            OPENAPI_PATH,
+            get(move || async move { ([(axum::http::header::CONTENT_TYPE, "application/json")], doc) }),
+        )
+        .layer(from_fn_with_state(state.clone(), audit::record_writes))
+        .fallback(web::serve)
+        .layer(from_fn(telemetry::track))
+        .layer(from_fn(web::security_headers))
+        .layer(CompressionLayer::new())
+        .layer(TraceLayer::new_for_http())
+        .with_state(state.clone());
+    Ok(Built { router, openapi, routes, state, generated_admin_password })
+}
+
+/// Serves `built` on `listener` until Ctrl-C / SIGTERM.
+pub async fn serve(listener: tokio::net::TcpListener, built: Built) -> std::io::Result<()> {
+    let service = built.router.into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, service).with_graceful_shutdown(shutdown_signal()).await
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { () = ctrl_c => {}, () = term => {} }
+}

@@ -57,6 +57,8 @@ string_enum!(
         AuditLog = "audit-log",
         Clusters = "clusters",
         Machines = "machines",
+        /// The Prometheus metrics endpoint.
+        Metrics = "metrics",
     }
 );
 
@@ -65,7 +67,7 @@ impl Resource {
     pub fn is_admin_only(self) -> bool {
         matches!(
             self,
-            Self::Users | Self::Roles | Self::Permissions | Self::AuditLog | Self::Clusters | Self::Machines
+            Self::Users | Self::Roles | Self::Permissions | Self::AuditLog | Self::Clusters | Self::Machines | Self::Metrics
         )
     }
 }

@@ -63,3 +63,15 @@ pub struct RoleInput {
     #[serde(default)]
     pub permissions: Vec<PermissionId>,
 }
+
+/// Filters of `GET /api/v1/roles`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+pub struct RoleQuery {
+    pub page: Option<u32>,
+    pub page_size: Option<u32>,
+    /// Only roles whose name contains this text.
+    pub q: Option<String>,
+    /// Include personal roles (default true).
+    pub personal: Option<bool>,
+}

@@ -1,0 +1,10 @@
+DROP TABLE audit_log;
+DROP TABLE project_members;
+DROP TABLE projects;
+DROP TABLE api_tokens;
+DROP TABLE sessions;
+DROP TABLE user_roles;
+DROP TABLE role_permissions;
+DROP TABLE permissions;
+DROP TABLE roles;
+DROP TABLE users;

@@ -1,0 +1,112 @@
+//! Sign-in and sign-out: the public part of the API.
+
+use std::net::SocketAddr;
+
+use app::model::{ErrorCode, LoginMethod, LoginMethods, LoginRequest, User};
+use axum::extract::{ConnectInfo, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Redirect};
+use axum::{Extension, Json};
+use axum_extra::extract::CookieJar;
+use utoipa_axum::routes;
+
+use super::ApiRoutes;
+use super::error::{ApiError, ApiResult};
+use super::extract::ApiJson;
+use crate::audit::AuditActor;
+use crate::auth::{cookies, secret, trusted_header};
+use crate::domain::{accounts, login};
+use crate::state::AppState;
+
+pub fn routes(r: ApiRoutes) -> ApiRoutes {
+    r.public(routes!(methods))
+        .public(routes!(password_login))
+        .public(routes!(break_glass_login))
+        .public(routes!(logout))
+        .public(routes!(trusted_header_login))
+}
+
+/// The login methods the sign-in page should offer.
+#[utoipa::path(get, path = "/api/v1/auth/methods", tag = "auth", responses((status = 200, body = LoginMethods)))]
+async fn methods(State(state): State<AppState>) -> Json<LoginMethods> {
+    let auth = &state.config.auth;
+    let sso_url = auth.allows(LoginMethod::TrustedHeader).then(|| "/api/v1/auth/trusted-header".to_owned());
+    Json(LoginMethods { primary: auth.primary, enabled: auth.enabled.clone(), sso_url })
+}
+
+/// Signs in with username and password; sets the session and CSRF cookies.
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
+    responses((status = 200, body = User), (status = 401, body = app::model::ErrorResponse)))]
+async fn password_login(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    ApiJson(body): ApiJson<LoginRequest>,
+) -> Result<impl IntoResponse, (Extension<AuditActor>, ApiError)> {
+    let actor = AuditActor { user_id: None, username: body.username.trim().to_owned() };
+    if !state.config.auth.allows(LoginMethod::Password) {
+        let refused = ApiError::new(ErrorCode::Forbidden, "password sign-in is turned off; use single sign-on");
+        return Err((Extension(actor), refused));
+    }
+    sign_in(&state, jar, body, false).await.map_err(|e| (Extension(actor), e))
+}
+
+/// Administrators' password sign-in, always available (break-glass when SSO is down).
+#[utoipa::path(post, path = "/api/v1/auth/break-glass", tag = "auth", request_body = LoginRequest,
+    responses((status = 200, body = User), (status = 403, body = app::model::ErrorResponse)))]
+async fn break_glass_login(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    ApiJson(body): ApiJson<LoginRequest>,
+) -> Result<impl IntoResponse, (Extension<AuditActor>, ApiError)> {
+    let actor = AuditActor { user_id: None, username: body.username.trim().to_owned() };
+    sign_in(&state, jar, body, true).await.map_err(|e| (Extension(actor), e))
+}
+
+async fn sign_in(
+    state: &AppState,
+    jar: CookieJar,
+    body: LoginRequest,
+    admin_only: bool,
+) -> ApiResult<impl IntoResponse + use<>> {
+    let session = login::with_password(&state.db, &state.config, &body.username, &body.password, admin_only).await?;
+    let user_id = session.user.id;
+    let jar = add_session_cookies(state, jar, session.token, session.csrf);
+    let user = accounts::get(&state.db, app::model::UserId(user_id)).await?;
+    let actor = AuditActor { user_id: Some(user.id), username: user.username.clone() };
+    Ok((jar, Extension(actor), Json(user)))
+}
+
+fn add_session_cookies(state: &AppState, jar: CookieJar, token: String, csrf: String) -> CookieJar {
+    let [session, csrf] = cookies::sign_in(token, csrf, state.config.secure_cookies, state.config.session_hours);
+    jar.add(session).add(csrf)
+}
+
+/// Ends the current session (if any) and clears the cookies.
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", responses((status = 204)))]
+async fn logout(State(state): State<AppState>, jar: CookieJar) -> ApiResult<impl IntoResponse> {
+    if let Some(cookie) = jar.get(cookies::SESSION_COOKIE) {
+        login::logout(&state.db, &secret::digest(cookie.value())).await?;
+    }
+    let [a, b] = cookies::sign_out();
+    Ok((jar.remove(a).remove(b), axum::http::StatusCode::NO_CONTENT))
+}
+
+/// Signs in the user named by the trusted reverse proxy's header, then goes to the app.
+#[utoipa::path(get, path = "/api/v1/auth/trusted-header", tag = "auth",
+    responses((status = 303, description = "signed in; redirect to the app"), (status = 401, body = app::model::ErrorResponse)))]
+async fn trusted_header_login(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    jar: CookieJar,
+) -> ApiResult<impl IntoResponse> {
+    let Some(config) = state.config.auth.trusted_header.as_ref() else {
+        return Err(ApiError::new(ErrorCode::NotFound, "trusted-header sign-in is not configured"));
+    };
+    let Some(name) = trusted_header::asserted_user(config, peer.ip(), &headers) else {
+        return Err(ApiError::new(ErrorCode::Unauthenticated, "no user asserted by a trusted proxy"));
+    };
+    let session = login::with_trusted_name(&state.db, &state.config, &name).await?;
+    let jar = add_session_cookies(&state, jar, session.token, session.csrf);
+    Ok((jar, Redirect::to("/")))
+}

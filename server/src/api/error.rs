@@ -1,0 +1,90 @@
+//! The API's error type: every failure becomes `{"error":{"code","message","details"}}` with
+//! the right status. Internal errors are logged here, once, and never shown to the caller.
+
+use app::domain::permissions::PermissionKey;
+use app::model::{ErrorBody, ErrorCode, ErrorResponse, FieldError};
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+
+use crate::db::DbError;
+use crate::domain;
+
+#[derive(Debug)]
+pub struct ApiError {
+    pub code: ErrorCode,
+    pub message: String,
+    pub details: Vec<FieldError>,
+}
+
+impl ApiError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self { code, message: message.into(), details: Vec::new() }
+    }
+
+    pub fn unauthenticated() -> Self {
+        Self::new(ErrorCode::Unauthenticated, "sign in first")
+    }
+
+    pub fn forbidden(permission: PermissionKey) -> Self {
+        Self::new(ErrorCode::Forbidden, format!("you lack the permission {permission}"))
+    }
+
+    pub fn csrf() -> Self {
+        Self::new(ErrorCode::CsrfMismatch, "missing or wrong X-CSRF-Token header for a cookie-authenticated write")
+    }
+
+    pub fn not_found(what: &str) -> Self {
+        Self::new(ErrorCode::NotFound, format!("{what} not found"))
+    }
+
+    pub fn validation(details: Vec<FieldError>) -> Self {
+        let message = match details.as_slice() {
+            [one] => format!("{}: {}", one.field, one.message),
+            _ => format!("{} fields are invalid", details.len()),
+        };
+        Self { code: ErrorCode::Validation, message, details }
+    }
+
+    pub fn internal() -> Self {
+        Self::new(ErrorCode::Internal, "internal error; it has been logged")
+    }
+}
+
+impl From<DbError> for ApiError {
+    fn from(e: DbError) -> Self {
+        tracing::error!(error = %e, "database error");
+        match e {
+            DbError::Pool(_) | DbError::Connect(_) => Self::new(ErrorCode::Unavailable, "the database is unavailable"),
+            _ => Self::internal(),
+        }
+    }
+}
+
+impl From<domain::Error> for ApiError {
+    fn from(e: domain::Error) -> Self {
+        use domain::Error as E;
+        match e {
+            E::Validation(details) => Self::validation(details),
+            E::NotFound(what) => Self::not_found(what),
+            E::Conflict { field, message } => Self {
+                code: ErrorCode::Conflict,
+                message: format!("{field}: {message}"),
+                details: vec![FieldError { field: field.to_owned(), message }],
+            },
+            E::Forbidden(message) => Self::new(ErrorCode::Forbidden, message),
+            E::Unauthenticated(message) => Self::new(ErrorCode::Unauthenticated, message),
+            E::Db(db) => db.into(),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let body = ErrorResponse { error: ErrorBody { code: self.code, message: self.message, details: self.details } };
+        (status, Json(body)).into_response()
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;

@@ -1,0 +1,68 @@
+//! Role administration and the permission catalog.
+
+use app::domain::permissions::{Action, PermissionKey, Resource};
+use app::model::{Page, PageQuery, Permission, Role, RoleId, RoleInput, RoleQuery};
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use utoipa_axum::routes;
+
+use super::ApiRoutes;
+use super::error::ApiResult;
+use super::extract::{ApiJson, ApiQuery};
+use crate::domain::roles;
+use crate::state::AppState;
+
+pub fn routes(r: ApiRoutes) -> ApiRoutes {
+    r.guarded(PermissionKey::new(Action::List, Resource::Roles), routes!(list_roles))
+        .guarded(PermissionKey::new(Action::Add, Resource::Roles), routes!(create_role))
+        .guarded(PermissionKey::new(Action::Show, Resource::Roles), routes!(get_role))
+        .guarded(PermissionKey::new(Action::Edit, Resource::Roles), routes!(update_role))
+        .guarded(PermissionKey::new(Action::Delete, Resource::Roles), routes!(delete_role))
+        .guarded(PermissionKey::new(Action::List, Resource::Permissions), routes!(list_permissions))
+}
+
+/// Roles by name, paginated; `q` filters by name, `personal=false` hides personal roles.
+#[utoipa::path(get, path = "/api/v1/roles", tag = "roles", params(RoleQuery), responses((status = 200, body = Page<Role>)))]
+async fn list_roles(State(state): State<AppState>, ApiQuery(q): ApiQuery<RoleQuery>) -> ApiResult<Json<Page<Role>>> {
+    Ok(Json(roles::list(&state.db, q).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/roles", tag = "roles", request_body = RoleInput, responses((status = 201, body = Role)))]
+async fn create_role(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<RoleInput>,
+) -> ApiResult<(StatusCode, Json<Role>)> {
+    Ok((StatusCode::CREATED, Json(roles::create(&state.db, body).await?)))
+}
+
+#[utoipa::path(get, path = "/api/v1/roles/{id}", tag = "roles", params(("id" = i64, Path)), responses((status = 200, body = Role)))]
+async fn get_role(State(state): State<AppState>, Path(id): Path<i64>) -> ApiResult<Json<Role>> {
+    Ok(Json(roles::get(&state.db, RoleId(id)).await?))
+}
+
+/// Renames a role and replaces its permissions (not for built-in roles).
+#[utoipa::path(put, path = "/api/v1/roles/{id}", tag = "roles", params(("id" = i64, Path)), request_body = RoleInput,
+    responses((status = 200, body = Role)))]
+async fn update_role(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    ApiJson(body): ApiJson<RoleInput>,
+) -> ApiResult<Json<Role>> {
+    Ok(Json(roles::update(&state.db, RoleId(id), body).await?))
+}
+
+#[utoipa::path(delete, path = "/api/v1/roles/{id}", tag = "roles", params(("id" = i64, Path)), responses((status = 204)))]
+async fn delete_role(State(state): State<AppState>, Path(id): Path<i64>) -> ApiResult<StatusCode> {
+    roles::delete(&state.db, RoleId(id)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The permission catalog, paginated.
+#[utoipa::path(get, path = "/api/v1/permissions", tag = "roles", params(PageQuery), responses((status = 200, body = Page<Permission>)))]
+async fn list_permissions(
+    State(state): State<AppState>,
+    ApiQuery(q): ApiQuery<PageQuery>,
+) -> ApiResult<Json<Page<Permission>>> {
+    Ok(Json(roles::permissions(&state.db, q).await?))
+}

@@ -1,0 +1,11 @@
+//! Who is calling: password hashing, secrets for sessions and tokens, the cookies, and the
+//! guard every protected route runs before its handler.
+
+pub mod cookies;
+pub mod guard;
+pub mod identity;
+pub mod password;
+pub mod secret;
+pub mod trusted_header;
+
+pub use identity::{AuthVia, Identity};

@@ -1,0 +1,301 @@
+//! Typed configuration, read once at start from an optional `cubist.toml` and then the
+//! environment (which wins). A bad value stops the server with a message naming the variable.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use app::model::LoginMethod;
+use ipnet::IpNet;
+use serde::Deserialize;
+
+/// Where the data lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    Sqlite(PathBuf),
+    Postgres(String),
+}
+
+/// Sign-in through a reverse proxy that authenticates users and passes the name on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrustedHeader {
+    /// Request header carrying the username, e.g. `X-Remote-User`.
+    pub header: String,
+    /// Peers allowed to set it; requests from elsewhere are ignored.
+    pub proxies: Vec<IpNet>,
+}
+
+/// How users sign in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthConfig {
+    pub primary: LoginMethod,
+    pub enabled: Vec<LoginMethod>,
+    pub trusted_header: Option<TrustedHeader>,
+}
+
+impl AuthConfig {
+    pub fn allows(&self, method: LoginMethod) -> bool {
+        self.enabled.contains(&method)
+    }
+}
+
+/// The server's whole configuration.
+#[derive(Clone)]
+pub struct Config {
+    pub addr: SocketAddr,
+    pub data_dir: PathBuf,
+    pub database: DatabaseUrl,
+    /// Password of the built-in `admin` when the database is first created.
+    pub admin_password: Option<String>,
+    /// The built UI (Trunk's output).
+    pub static_dir: PathBuf,
+    /// Mark cookies `Secure` (set when served over HTTPS).
+    pub secure_cookies: bool,
+    pub session_hours: i64,
+    pub auth: AuthConfig,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("addr", &self.addr)
+            .field("data_dir", &self.data_dir)
+            .field("database", &redact(&self.database))
+            .field("admin_password", &self.admin_password.as_ref().map(|_| "<set>"))
+            .field("static_dir", &self.static_dir)
+            .field("auth", &self.auth)
+            .finish()
+    }
+}
+
+fn redact(db: &DatabaseUrl) -> String {
+    match db {
+        DatabaseUrl::Sqlite(p) => format!("sqlite:{}", p.display()),
+        DatabaseUrl::Postgres(url) => match url::Url::parse(url) {
+            Ok(mut u) if u.password().is_some() => {
+                let _ = u.set_password(Some("***"));
+                u.to_string()
+            }
+            _ => url.clone(),
+        },
+    }
+}
+
+/// A configuration value that cannot be used.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("{variable}: {problem}")]
+pub struct ConfigError {
+    pub variable: String,
+    pub problem: String,
+}
+
+fn bad(variable: &str, problem: impl Into<String>) -> ConfigError {
+    ConfigError { variable: variable.to_owned(), problem: problem.into() }
+}
+
+/// The optional file's shape; every key mirrors an environment variable.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    addr: Option<String>,
+    data_dir: Option<PathBuf>,
+    database_url: Option<String>,
+    admin_password: Option<String>,
+    static_dir: Option<PathBuf>,
+    secure_cookies: Option<bool>,
+    session_hours: Option<i64>,
+    login_methods: Option<String>,
+    primary_login: Option<String>,
+    trusted_header: Option<String>,
+    trusted_proxies: Option<String>,
+}
+
+impl Config {
+    /// Reads the configuration from the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::load(&|name| std::env::var(name).ok().filter(|v| !v.is_empty()))
+    }
+
+    /// Reads the configuration through `env` (a lookup of environment variables).
+    pub fn load(env: &dyn Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let file = read_file(env)?;
+        let pick = |var: &str, from_file: Option<String>| env(var).or(from_file);
+
+        let addr_text = pick("CUBIST_ADDR", file.addr).unwrap_or_else(|| "127.0.0.1:3000".into());
+        let addr = addr_text
+            .parse()
+            .map_err(|_| bad("CUBIST_ADDR", format!("'{addr_text}' is not an address like 127.0.0.1:3000")))?;
+        let data_dir = env("CUBIST_DATA_DIR").map(PathBuf::from).or(file.data_dir).unwrap_or_else(|| "data".into());
+        let database = match pick("DATABASE_URL", file.database_url) {
+            None => DatabaseUrl::Sqlite(data_dir.join("cubist.db")),
+            Some(url) => parse_database_url(&url)?,
+        };
+        let static_dir =
+            env("CUBIST_STATIC_DIR").map(PathBuf::from).or(file.static_dir).unwrap_or_else(|| "dist".into());
+        let secure_cookies = match env("CUBIST_SECURE_COOKIES") {
+            Some(v) => parse_bool("CUBIST_SECURE_COOKIES", &v)?,
+            None => file.secure_cookies.unwrap_or(false),
+        };
+        let session_hours = match env("CUBIST_SESSION_HOURS") {
+            Some(v) => v.parse().map_err(|_| bad("CUBIST_SESSION_HOURS", format!("'{v}' is not a whole number")))?,
+            None => file.session_hours.unwrap_or(24 * 7),
+        };
+        if !(1..=24 * 366).contains(&session_hours) {
+            return Err(bad("CUBIST_SESSION_HOURS", "must be between 1 and 8784"));
+        }
+        let auth = auth_config(
+            pick("CUBIST_LOGIN_METHODS", file.login_methods),
+            pick("CUBIST_PRIMARY_LOGIN", file.primary_login),
+            pick("CUBIST_TRUSTED_HEADER", file.trusted_header),
+            pick("CUBIST_TRUSTED_PROXIES", file.trusted_proxies),
+        )?;
+        Ok(Self {
+            addr,
+            data_dir,
+            database,
+            admin_password: pick("CUBIST_ADMIN_PASSWORD", file.admin_password),
+            static_dir,
+            secure_cookies,
+            session_hours,
+            auth,
+        })
+    }
+}
+
+fn read_file(env: &dyn Fn(&str) -> Option<String>) -> Result<FileConfig, ConfigError> {
+    let (path, required) = match env("CUBIST_CONFIG") {
+        Some(p) => (PathBuf::from(p), true),
+        None => (PathBuf::from("cubist.toml"), false),
+    };
+    if !required && !Path::new(&path).exists() {
+        return Ok(FileConfig::default());
+    }
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| bad("CUBIST_CONFIG", format!("cannot read {}: {e}", path.display())))?;
+    toml::from_str(&text).map_err(|e| bad("CUBIST_CONFIG", format!("{}: {}", path.display(), e.message())))
+}
+
+fn parse_database_url(url: &str) -> Result<DatabaseUrl, ConfigError> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(DatabaseUrl::Postgres(url.to_owned()))
+    } else if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+        if path.is_empty() {
+            return Err(bad("DATABASE_URL", "the sqlite: URL has no file path"));
+        }
+        Ok(DatabaseUrl::Sqlite(PathBuf::from(path)))
+    } else {
+        Err(bad("DATABASE_URL", "must start with postgres://, postgresql:// or sqlite:"))
+    }
+}
+
+fn parse_bool(var: &str, v: &str) -> Result<bool, ConfigError> {
+    match v.to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "0" | "false" | "no" | "off" => Ok(false),
+        _ => Err(bad(var, format!("'{v}' is not true or false"))),
+    }
+}
+
+fn parse_method(var: &str, v: &str) -> Result<LoginMethod, ConfigError> {
+    match v.trim() {
+        "password" => Ok(LoginMethod::Password),
+        "oidc" => Ok(LoginMethod::Oidc),
+        "trusted-header" => Ok(LoginMethod::TrustedHeader),
+        other => Err(bad(var, format!("unknown login method '{other}' (password, oidc, trusted-header)"))),
+    }
+}
+
+fn auth_config(
+    methods: Option<String>,
+    primary: Option<String>,
+    header: Option<String>,
+    proxies: Option<String>,
+) -> Result<AuthConfig, ConfigError> {
+    let enabled = match methods {
+        None => vec![LoginMethod::Password],
+        Some(list) => list
+            .split(',')
+            .filter(|m| !m.trim().is_empty())
+            .map(|m| parse_method("CUBIST_LOGIN_METHODS", m))
+            .collect::<Result<Vec<_>, _>>()?,
+    };
+    if enabled.is_empty() {
+        return Err(bad("CUBIST_LOGIN_METHODS", "at least one login method is needed"));
+    }
+    let primary = match primary {
+        Some(p) => parse_method("CUBIST_PRIMARY_LOGIN", &p)?,
+        None => enabled[0],
+    };
+    if !enabled.contains(&primary) {
+        return Err(bad("CUBIST_PRIMARY_LOGIN", "must be one of CUBIST_LOGIN_METHODS"));
+    }
+    if enabled.contains(&LoginMethod::Oidc) {
+        return Err(bad("CUBIST_LOGIN_METHODS", "oidc is not available in this build yet"));
+    }
+    let trusted_header = if enabled.contains(&LoginMethod::TrustedHeader) {
+        let header = header.ok_or_else(|| bad("CUBIST_TRUSTED_HEADER", "required when trusted-header login is on"))?;
+        if axum::http::HeaderName::from_bytes(header.as_bytes()).is_err() {
+            return Err(bad("CUBIST_TRUSTED_HEADER", format!("'{header}' is not a header name")));
+        }
+        let proxies = proxies
+            .ok_or_else(|| bad("CUBIST_TRUSTED_PROXIES", "required when trusted-header login is on"))?
+            .split(',')
+            .filter(|p| !p.trim().is_empty())
+            .map(|p| parse_net(p.trim()))
+            .collect::<Result<Vec<_>, _>>()?;
+        Some(TrustedHeader { header, proxies })
+    } else {
+        None
+    };
+    Ok(AuthConfig { primary, enabled, trusted_header })
+}
+
+fn parse_net(p: &str) -> Result<IpNet, ConfigError> {
+    p.parse::<IpNet>()
+        .or_else(|_| p.parse::<std::net::IpAddr>().map(IpNet::from))
+        .map_err(|_| bad("CUBIST_TRUSTED_PROXIES", format!("'{p}' is not an IP address or CIDR range")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn load(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Config::load(&|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_are_embedded() {
+        let c = load(&[]).unwrap();
+        assert_eq!(c.addr.to_string(), "127.0.0.1:3000");
+        assert_eq!(c.database, DatabaseUrl::Sqlite(PathBuf::from("data/cubist.db")));
+        assert_eq!(c.auth.enabled, vec![LoginMethod::Password]);
+    }
+
+    #[test]
+    fn errors_name_the_variable() {
+        assert_eq!(load(&[("CUBIST_ADDR", "nope")]).unwrap_err().variable, "CUBIST_ADDR");
+        assert_eq!(load(&[("DATABASE_URL", "mysql://x")]).unwrap_err().variable, "DATABASE_URL");
+        assert_eq!(load(&[("CUBIST_SECURE_COOKIES", "maybe")]).unwrap_err().variable, "CUBIST_SECURE_COOKIES");
+        let e = load(&[("CUBIST_LOGIN_METHODS", "password,trusted-header")]).unwrap_err();
+        assert_eq!(e.variable, "CUBIST_TRUSTED_HEADER");
+        let e = load(&[("CUBIST_CONFIG", "/nonexistent/cubist.toml")]).unwrap_err();
+        assert_eq!(e.variable, "CUBIST_CONFIG");
+    }
+
+    #[test]
+    fn postgres_and_trusted_header() {
+        let c = load(&[
+            ("DATABASE_URL", "postgres://u:secret@db/cubist"),
+            ("CUBIST_LOGIN_METHODS", "trusted-header,password"),
+            ("CUBIST_TRUSTED_HEADER", "X-Remote-User"),
+            ("CUBIST_TRUSTED_PROXIES", "127.0.0.1, 10.0.0.0/8"),
+        ])
+        .unwrap();
+        assert!(matches!(c.database, DatabaseUrl::Postgres(_)));
+        assert_eq!(c.auth.primary, LoginMethod::TrustedHeader);
+        assert_eq!(c.auth.trusted_header.unwrap().proxies.len(), 2);
+        assert!(!format!("{:?}", load(&[("DATABASE_URL", "postgres://u:secret@db/x")]).unwrap()).contains("secret"));
+    }
+}

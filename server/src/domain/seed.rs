@@ -1,0 +1,72 @@
+//! First-start data: the built-in administrator, project `public`, and the job-template
+//! categories. Runs once, when the database has no users yet.
+
+use app::model::{ProjectKind, UserId};
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+
+use super::accounts::{PUBLIC_PROJECT, provision};
+use super::login::make_admin;
+use super::{Error, Result};
+use crate::auth::{password, secret};
+use crate::db::schema::users;
+use crate::db::users::NewUserRow;
+use crate::db::{self, Db, projects};
+use crate::{transaction, with_tx};
+
+/// Name of the built-in administrator.
+pub const ADMIN_USERNAME: &str = "admin";
+
+/// Template categories in editor order: (name, description).
+const CATEGORIES: &[(&str, &str)] = &[
+    ("basic-commands", "Shell commands and scripts"),
+    ("data-import-export", "Moving data in and out"),
+    ("data-preprocessing", "Cleaning and shaping data"),
+    ("data-tools", "General data processing tools"),
+    ("feature-engineering", "Building features"),
+    ("ml-frameworks", "Machine-learning frameworks"),
+    ("ml-algorithms", "Classic machine-learning algorithms"),
+    ("deep-learning", "Neural-network training"),
+    ("distributed-acceleration", "Distributed and accelerated training"),
+    ("tf-distributed", "TensorFlow distributed training"),
+];
+
+/// What seeding did; the generated admin password is shown once by the caller.
+pub enum Seeded {
+    AlreadyDone,
+    Fresh { generated_admin_password: Option<String> },
+}
+
+pub async fn run(db: &Db, admin_password: Option<&str>) -> Result<Seeded> {
+    let mut conn = db.write().await?;
+    let count: i64 =
+        with_tx!(&mut conn.tx(), |c| users::table.count().get_result(c).await).map_err(db::DbError::from)?;
+    if count > 0 {
+        return Ok(Seeded::AlreadyDone);
+    }
+    let generated = admin_password.is_none().then(secret::random_secret);
+    let chosen = admin_password.map(str::to_owned).or_else(|| generated.clone()).unwrap_or_default();
+    let hash = password::hash(chosen).await.map_err(|e| super::invalid("CUBIST_ADMIN_PASSWORD", e))?;
+    transaction!(&mut conn, |tx| {
+        let now = db::now();
+        projects::ensure(tx, ProjectKind::Org, PUBLIC_PROJECT, "Shared project of every user", "{}", now).await?;
+        for (index, (name, description)) in CATEGORIES.iter().enumerate() {
+            let expand = format!("{{\"index\":{}}}", index + 1);
+            projects::ensure(tx, ProjectKind::JobTemplate, name, description, &expand, now).await?;
+        }
+        let row = NewUserRow {
+            username: ADMIN_USERNAME,
+            nickname: "Administrator",
+            email: None,
+            password_hash: Some(&hash),
+            active: true,
+            created_at: now,
+            updated_at: now,
+        };
+        let id: UserId = db::users::insert(tx, &row).await?;
+        provision(tx, id, ADMIN_USERNAME, now).await?;
+        make_admin(tx, id).await?;
+        Ok::<_, Error>(())
+    })?;
+    Ok(Seeded::Fresh { generated_admin_password: generated })
+}
