@@ -57,6 +57,7 @@ pub struct Built {
 
 /// Opens the database (migrating and seeding it), syncs permissions, builds the router.
 pub async fn build(config: Config) -> Result<Built, StartError> {
+    telemetry::metrics_handle();
     std::fs::create_dir_all(&config.data_dir)
         .map_err(|e| StartError::DataDir(config.data_dir.display().to_string(), e))?;
     let db = Db::connect(&config.database).await?;
