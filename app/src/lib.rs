@@ -6,8 +6,15 @@ pub mod domain;
 pub mod model;
 pub mod routes;
 
+// Translations from `locales/*.json`, checked at compile time (the build-script variant
+// would also run for the server build, which has no UI).
 #[cfg(feature = "ui")]
-leptos_i18n::load_locales!();
+#[allow(deprecated)]
+mod i18n_gen {
+    leptos_i18n::load_locales!();
+}
+#[cfg(feature = "ui")]
+pub use i18n_gen::i18n;
 
 #[cfg(feature = "ui")]
 pub mod client;

@@ -61,7 +61,8 @@ pub async fn build(config: Config) -> Result<Built, StartError> {
     std::fs::create_dir_all(&config.data_dir)
         .map_err(|e| StartError::DataDir(config.data_dir.display().to_string(), e))?;
     let db = Db::connect(&config.database).await?;
-    let state = AppState { db, config: Arc::new(config) };
+    let web = web::WebAssets::load(config.static_dir.clone());
+    let state = AppState { db, config: Arc::new(config), web };
     let (api, mut openapi, mut routes) = api::routes(state.clone()).finish();
     routes.push(RouteInfo { method: "GET", path: OPENAPI_PATH.into(), permission: None });
     let catalog = domain::rbac::catalog(routes.iter().filter_map(|r| r.permission));
@@ -82,7 +83,7 @@ pub async fn build(config: Config) -> Result<Built, StartError> {
         .layer(from_fn_with_state(state.clone(), audit::record_writes))
         .fallback(web::serve)
         .layer(from_fn(telemetry::track))
-        .layer(from_fn(web::security_headers))
+        .layer(from_fn_with_state(state.clone(), web::security_headers))
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
         .with_state(state.clone());

@@ -1,12 +1,14 @@
-//! What every handler can reach: the database and the configuration.
+//! What every handler can reach: the database, the configuration and the built UI.
 
 use std::sync::Arc;
 
 use crate::config::Config;
 use crate::db::Db;
+use crate::web::WebAssets;
 
 #[derive(Clone)]
 pub struct AppState {
     pub db: Db,
     pub config: Arc<Config>,
+    pub web: Arc<WebAssets>,
 }

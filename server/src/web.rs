@@ -1,8 +1,13 @@
 //! Serving the built UI: static files with long caching for hashed assets, `index.html` for
 //! every page of the app (deep links), and a real 404 (still rendered by the app) for
-//! anything else. Security headers go on every response.
+//! anything else. Security headers go on every response; the Content-Security-Policy
+//! allows exactly the inline start-up script Trunk writes into `index.html` (by hash).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use base64::Engine;
+use sha2::{Digest, Sha256};
 
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -14,39 +19,80 @@ use tower_http::services::ServeDir;
 
 use crate::state::AppState;
 
-/// Content-Security-Policy of every response: only our own origin, wasm allowed to compile.
-const CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; \
-     img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'";
+/// The built UI, read once at start.
+pub struct WebAssets {
+    pub dir: PathBuf,
+    /// `index.html`, if the UI is built.
+    index: Option<Vec<u8>>,
+    csp: HeaderValue,
+}
+
+impl WebAssets {
+    pub fn load(dir: PathBuf) -> Arc<Self> {
+        let index = std::fs::read(dir.join("index.html")).ok();
+        let html = index.as_deref().map(String::from_utf8_lossy).unwrap_or_default();
+        let hashes: Vec<String> = inline_scripts(&html)
+            .into_iter()
+            .map(|script| {
+                format!("'sha256-{}'", base64::engine::general_purpose::STANDARD.encode(Sha256::digest(script)))
+            })
+            .collect();
+        let csp = format!(
+            "default-src 'self'; script-src 'self' 'wasm-unsafe-eval' {}; style-src 'self' 'unsafe-inline'; \
+             img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
+            hashes.join(" ")
+        );
+        let csp = HeaderValue::from_str(&csp).unwrap_or_else(|_| HeaderValue::from_static("default-src 'self'"));
+        Arc::new(Self { dir, index, csp })
+    }
+}
+
+/// The bodies of `<script>` elements without a `src` attribute.
+fn inline_scripts(html: &str) -> Vec<&str> {
+    let mut found = Vec::new();
+    let mut rest = html;
+    while let Some(start) = rest.find("<script") {
+        let after = &rest[start..];
+        let Some(open_end) = after.find('>') else { break };
+        let Some(close) = after.find("</script>") else { break };
+        if !after[..open_end].contains("src=") && close > open_end {
+            found.push(&after[open_end + 1..close]);
+        }
+        rest = &after[close + "</script>".len()..];
+    }
+    found
+}
 
 /// Fallback handler: a static file if one exists, else the app shell.
 pub async fn serve(State(state): State<AppState>, req: Request) -> Response {
-    let dir = state.config.static_dir.clone();
+    let web = state.web.clone();
     let path = req.uri().path().to_owned();
     if path.starts_with("/api/") {
         return crate::api::error::ApiError::not_found("API route").into_response();
     }
     if path != "/" && !app::routes::is_page(&path) {
-        let file = ServeDir::new(&dir).append_index_html_on_directories(false);
+        let file = ServeDir::new(&web.dir).append_index_html_on_directories(false);
         match file.oneshot(req).await {
             Ok(resp) if resp.status() == StatusCode::OK => {
                 return cache_assets(&path, resp.map(Body::new));
             }
-            _ => return shell(&dir, StatusCode::NOT_FOUND).await,
+            _ => return shell(&web, StatusCode::NOT_FOUND),
         }
     }
-    shell(&dir, StatusCode::OK).await
+    shell(&web, StatusCode::OK)
 }
 
-async fn shell(dir: &Path, status: StatusCode) -> Response {
-    let index: PathBuf = dir.join("index.html");
-    match tokio::fs::read(&index).await {
-        Ok(bytes) => {
-            (status, [(header::CONTENT_TYPE, "text/html; charset=utf-8"), (header::CACHE_CONTROL, "no-cache")], bytes)
-                .into_response()
-        }
-        Err(_) => (
+fn shell(web: &WebAssets, status: StatusCode) -> Response {
+    match &web.index {
+        Some(bytes) => (
+            status,
+            [(header::CONTENT_TYPE, "text/html; charset=utf-8"), (header::CACHE_CONTROL, "no-cache")],
+            bytes.clone(),
+        )
+            .into_response(),
+        None => (
             StatusCode::SERVICE_UNAVAILABLE,
-            format!("The UI is not built: {} is missing. Run scripts/run.sh.", index.display()),
+            format!("The UI is not built: {} is missing. Run scripts/run.sh.", web.dir.join("index.html").display()),
         )
             .into_response(),
     }
@@ -66,12 +112,24 @@ fn cache_assets(path: &str, mut resp: Response) -> Response {
 }
 
 /// Middleware adding the security headers.
-pub async fn security_headers(req: Request, next: Next) -> Response {
+pub async fn security_headers(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let mut resp = next.run(req).await;
     let h = resp.headers_mut();
-    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
+    h.insert(header::CONTENT_SECURITY_POLICY, state.web.csp.clone());
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     resp
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_only_inline_scripts() {
+        let html = r#"<script type="module">a()</script><script src="/x.js"></script><p><script>b</script>"#;
+        assert_eq!(inline_scripts(html), ["a()", "b"]);
+        assert!(inline_scripts("<script>unterminated").is_empty());
+    }
 }

@@ -30,10 +30,7 @@ pub struct MenuGroup {
 
 /// The whole menu, in display order.
 pub const MENU: &[MenuGroup] = &[
-    MenuGroup {
-        label: "workspace",
-        items: &[MenuItem { label: "home", path: "/", resource: Resource::Home }],
-    },
+    MenuGroup { label: "workspace", items: &[MenuItem { label: "home", path: "/", resource: Resource::Home }] },
     MenuGroup {
         label: "security",
         items: &[

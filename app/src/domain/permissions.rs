@@ -67,7 +67,13 @@ impl Resource {
     pub fn is_admin_only(self) -> bool {
         matches!(
             self,
-            Self::Users | Self::Roles | Self::Permissions | Self::AuditLog | Self::Clusters | Self::Machines | Self::Metrics
+            Self::Users
+                | Self::Roles
+                | Self::Permissions
+                | Self::AuditLog
+                | Self::Clusters
+                | Self::Machines
+                | Self::Metrics
         )
     }
 }

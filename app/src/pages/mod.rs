@@ -1,0 +1,16 @@
+//! One module per page; pages fetch through `client` and render with `components`.
+
+pub mod account;
+pub mod audit_log;
+pub mod home;
+pub mod login;
+pub mod not_found;
+pub mod permissions;
+pub mod roles;
+pub mod tokens;
+pub mod users;
+
+/// Formats a UTC time for tables (minute precision, UTC).
+pub(crate) fn when(t: &chrono::DateTime<chrono::Utc>) -> String {
+    t.format("%Y-%m-%d %H:%M UTC").to_string()
+}

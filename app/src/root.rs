@@ -1,0 +1,37 @@
+//! The app root: translations, the router and the page table (kept equal to
+//! `crate::routes::PAGES`, which the server uses for deep links).
+
+use leptos::prelude::*;
+use leptos_router::components::{ParentRoute, Route, Router, Routes};
+use leptos_router::path;
+
+use crate::components::shell::Shell;
+use crate::i18n::I18nContextProvider;
+use crate::pages::{account, audit_log, home, login, not_found, permissions, roles, tokens, users};
+
+#[component]
+pub fn App() -> impl IntoView {
+    view! {
+        <I18nContextProvider>
+            <Router>
+                <Routes fallback=not_found::NotFoundPage>
+                    <Route path=path!("/login") view=login::LoginPage />
+                    <ParentRoute path=path!("") view=Shell>
+                        <Route path=path!("") view=home::HomePage />
+                        <Route path=path!("/forbidden") view=not_found::ForbiddenPage />
+                        <Route path=path!("/account") view=account::AccountPage />
+                        <Route path=path!("/account/tokens") view=tokens::TokensPage />
+                        <Route path=path!("/security/users") view=users::UsersPage />
+                        <Route path=path!("/security/users/new") view=users::UserFormPage />
+                        <Route path=path!("/security/users/:id") view=users::UserFormPage />
+                        <Route path=path!("/security/roles") view=roles::RolesPage />
+                        <Route path=path!("/security/roles/new") view=roles::RoleFormPage />
+                        <Route path=path!("/security/roles/:id") view=roles::RoleFormPage />
+                        <Route path=path!("/security/permissions") view=permissions::PermissionsPage />
+                        <Route path=path!("/security/audit-log") view=audit_log::AuditLogPage />
+                    </ParentRoute>
+                </Routes>
+            </Router>
+        </I18nContextProvider>
+    }
+}

@@ -1,0 +1,88 @@
+// Starts the real `cubist` server on a fresh SQLite data dir and a headless Debian Chromium.
+// Page errors (e.g. a wasm start-up failure) are collected so tests fail instead of seeing
+// a blank page.
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { chromium } from "playwright-core";
+
+const root = resolve(import.meta.dirname, "..", "..");
+export const ADMIN_PASSWORD = "e2e-admin-password";
+
+export async function startServer() {
+  const dataDir = mkdtempSync(join(tmpdir(), "cubist-e2e-"));
+  const bin = process.env.CUBIST_BIN ?? join(root, "target", "debug", "cubist");
+  const child = spawn(bin, ["serve"], {
+    env: {
+      ...process.env,
+      CUBIST_ADDR: "127.0.0.1:0",
+      CUBIST_DATA_DIR: dataDir,
+      CUBIST_STATIC_DIR: join(root, "dist"),
+      CUBIST_ADMIN_PASSWORD: ADMIN_PASSWORD,
+      DATABASE_URL: "",
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stderr = "";
+  child.stderr.on("data", (d) => (stderr += d));
+  const url = await new Promise((resolveUrl, reject) => {
+    let out = "";
+    const timer = setTimeout(() => reject(new Error(`server did not start: ${out}${stderr}`)), 30000);
+    child.stdout.on("data", (d) => {
+      out += d;
+      const m = out.match(/listening on (http:\/\/[^\s]+?)\/?\s/);
+      if (m) {
+        clearTimeout(timer);
+        resolveUrl(m[1]);
+      }
+    });
+    child.on("exit", (code) => reject(new Error(`server exited with ${code}: ${out}${stderr}`)));
+  });
+  return {
+    url,
+    async stop() {
+      child.kill("SIGTERM");
+      await new Promise((r) => child.once("exit", r));
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function startBrowser() {
+  // Playwright gives every launch a fresh, empty profile directory of its own.
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+    headless: true,
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+    ],
+  });
+  return {
+    browser,
+    async newPage() {
+      const context = await browser.newContext({ locale: "en-US" });
+      const page = await context.newPage();
+      page.errors = [];
+      page.on("pageerror", (e) => page.errors.push(e));
+      return page;
+    },
+    async close() {
+      await browser.close();
+    },
+  };
+}
+
+export async function login(page, base, username, password) {
+  await page.goto(`${base}/login`);
+  await page.fill('input[name="username"]', username);
+  await page.fill('input[name="password"]', password);
+  await page.click('button[type="submit"]');
+  await page.waitForSelector('[data-testid="current-user"]');
+}
