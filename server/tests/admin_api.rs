@@ -1,5 +1,7 @@
 //! Users, roles, validation and the audit log through the API.
 
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use reqwest::StatusCode;

@@ -1,5 +1,7 @@
 //! Sign-in methods, sessions, CSRF, API tokens and first-login provisioning.
 
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use app::model::{LoginMethod, Me};

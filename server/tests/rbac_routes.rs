@@ -1,6 +1,8 @@
 //! Every route declares its permission, the guard enforces it, and the OpenAPI document says
 //! the same as the router.
 
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use std::collections::BTreeSet;

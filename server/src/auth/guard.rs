@@ -56,12 +56,12 @@ async fn check(
         .map_err(|e| (e, None))?
         .ok_or_else(|| (ApiError::unauthenticated(), None))?;
     let actor = || Some(AuditActor { user_id: Some(identity.user_id), username: identity.username.clone() });
-    if let AuthVia::Session { csrf_token, .. } = &identity.via {
-        if !is_safe(method) {
-            let sent = headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or_default();
-            if !secret::same(sent, csrf_token) {
-                return Err((ApiError::csrf(), actor()));
-            }
+    if let AuthVia::Session { csrf_token, .. } = &identity.via
+        && !is_safe(method)
+    {
+        let sent = headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or_default();
+        if !secret::same(sent, csrf_token) {
+            return Err((ApiError::csrf(), actor()));
         }
     }
     if !identity.can(permission) {
@@ -89,8 +89,6 @@ pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Optio
             return Ok(None);
         };
         if last_used.is_none_or(|t| (now - t).num_seconds() >= TOKEN_TOUCH_SECONDS) {
-            drop(tx);
-            drop(conn);
             let mut write = state.db.write().await?;
             tokens::touch(&mut write.tx(), token_id, now).await?;
         }

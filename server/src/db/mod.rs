@@ -60,7 +60,8 @@ pub enum Db {
     Postgres(Pool<PgConn>),
 }
 
-/// A pooled connection of either backend.
+/// A pooled connection of either backend (short-lived, on the stack: size does not matter).
+#[allow(clippy::large_enum_variant)]
 pub enum Conn {
     Sqlite(Object<SqliteConn>),
     Postgres(Object<PgConn>),

@@ -83,10 +83,10 @@ pub async fn create(db: &Db, input: NewUser) -> Result<User> {
         if users::by_username(tx, &input.username).await?.is_some() {
             return Err(Error::Conflict { field: "username", message: "username is already taken".into() });
         }
-        if let Some(email) = email {
-            if users::email_taken(tx, email, None).await? {
-                return Err(Error::Conflict { field: "email", message: "e-mail address is already in use".into() });
-            }
+        if let Some(email) = email
+            && users::email_taken(tx, email, None).await?
+        {
+            return Err(Error::Conflict { field: "email", message: "e-mail address is already in use".into() });
         }
         check_roles_exist(tx, &input.roles).await?;
         let now = db::now();
@@ -135,10 +135,10 @@ pub async fn update(db: &Db, id: UserId, input: UserUpdate, actor: UserId) -> Re
     };
     let mut conn = db.write().await?;
     transaction!(&mut conn, |tx| {
-        if let Some(e) = email.filter(|e| !e.is_empty()) {
-            if users::email_taken(tx, e, Some(id)).await? {
-                return Err(Error::Conflict { field: "email", message: "e-mail address is already in use".into() });
-            }
+        if let Some(e) = email.filter(|e| !e.is_empty())
+            && users::email_taken(tx, e, Some(id)).await?
+        {
+            return Err(Error::Conflict { field: "email", message: "e-mail address is already in use".into() });
         }
         let changes = UserChanges {
             nickname,

@@ -35,10 +35,10 @@ pub async fn create(db: &Db, user: UserId, input: NewToken) -> Result<CreatedTok
         errors.add("name", "is required");
     }
     errors.check("name", check_display_name(name));
-    if let Some(days) = input.expires_in_days {
-        if days == 0 || days > MAX_DAYS {
-            errors.add("expires_in_days", format!("must be between 1 and {MAX_DAYS}"));
-        }
+    if let Some(days) = input.expires_in_days
+        && (days == 0 || days > MAX_DAYS)
+    {
+        errors.add("expires_in_days", format!("must be between 1 and {MAX_DAYS}"));
     }
     errors.finish()?;
     let secret = secret::new_api_token();

@@ -221,10 +221,11 @@ impl Client {
         if let Some(token) = &self.bearer {
             req = req.bearer_auth(token);
         }
-        if self.send_csrf && method != Method::GET {
-            if let Some(csrf) = self.cookie("cubist_csrf") {
-                req = req.header("x-csrf-token", csrf);
-            }
+        if self.send_csrf
+            && method != Method::GET
+            && let Some(csrf) = self.cookie("cubist_csrf")
+        {
+            req = req.header("x-csrf-token", csrf);
         }
         if let Some(body) = body {
             req = req.json(body);

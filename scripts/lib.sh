@@ -1,0 +1,53 @@
+# Shared by run.sh and test.sh: paths and the idempotent installation of build tools.
+# Everything comes from the package registries (crates.io, npm, Debian); nothing else is
+# downloaded. Sourced, not executed.
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# Builds are kept outside the clone so a fresh clone reuses them on this machine.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/tmp/cubist-target}"
+export PATH="$HOME/.cargo/bin:$ROOT/scripts/node_modules/.bin:$PATH"
+
+TRUNK_VERSION="0.21.14"
+
+step() { printf '\n==> %s\n' "$*"; }
+fail() { printf '\nerror: %s\n' "$*" >&2; exit 1; }
+
+wasm_bindgen_version() {
+  awk '/^name = "wasm-bindgen"$/ { getline; gsub(/[^0-9.]/, ""); print; exit }' "$ROOT/Cargo.lock"
+}
+
+install_build_tools() {
+  command -v cargo >/dev/null || fail "cargo is missing: install Rust with rustup first"
+  command -v npm >/dev/null || fail "npm is missing: install Node.js and npm first"
+
+  if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+    step "Adding the wasm32-unknown-unknown target"
+    rustup target add wasm32-unknown-unknown
+  fi
+
+  if [ "$(trunk --version 2>/dev/null)" != "trunk $TRUNK_VERSION" ]; then
+    step "Installing trunk $TRUNK_VERSION from crates.io (about 10 minutes, once)"
+    cargo install --locked "trunk@$TRUNK_VERSION"
+  fi
+
+  local wbg
+  wbg="$(wasm_bindgen_version)"
+  if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $wbg" ]; then
+    step "Installing wasm-bindgen-cli $wbg from crates.io (about 5 minutes, once)"
+    # Not --locked: its lockfile pins a webpki-roots version the registry may lack.
+    cargo install wasm-bindgen-cli --version "$wbg"
+  fi
+
+  if [ ! -x "$ROOT/scripts/node_modules/.bin/wasm-opt" ]; then
+    step "Installing wasm-opt (binaryen) from npm"
+    (cd "$ROOT/scripts" && npm ci --no-audit --no-fund)
+  fi
+
+  step "Fetching crates (Trunk builds offline)"
+  (cd "$ROOT" && cargo fetch --locked)
+}
+
+build_ui() {
+  step "Building the web UI (trunk build --release)"
+  (cd "$ROOT" && trunk build --release)
+}
