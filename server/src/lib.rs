@@ -92,8 +92,26 @@ pub async fn build(config: Config) -> Result<Built, StartError> {
 
 /// Serves `built` on `listener` until Ctrl-C / SIGTERM.
 pub async fn serve(listener: tokio::net::TcpListener, built: Built) -> std::io::Result<()> {
+    tokio::spawn(housekeeping(built.state.clone()));
     let service = built.router.into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, service).with_graceful_shutdown(shutdown_signal()).await
+}
+
+/// Periodic clean-up: expired sessions are deleted every hour.
+async fn housekeeping(state: AppState) {
+    let mut every_hour = tokio::time::interval(std::time::Duration::from_secs(3600));
+    loop {
+        every_hour.tick().await;
+        let deleted = match state.db.write().await {
+            Ok(mut conn) => db::sessions::delete_expired(&mut conn.tx(), db::now()).await,
+            Err(e) => Err(e),
+        };
+        match deleted {
+            Ok(n) if n > 0 => tracing::info!(sessions = n, "deleted expired sessions"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "could not delete expired sessions"),
+        }
+    }
 }
 
 async fn shutdown_signal() {
