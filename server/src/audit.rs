@@ -26,16 +26,21 @@ pub struct AuditActor {
 #[derive(Debug, Clone, Copy)]
 pub struct RoutePermission(pub PermissionKey);
 
+/// Set on the response by the few GET handlers that write (sign-in callbacks).
+#[derive(Debug, Clone, Copy)]
+pub struct AuditThis;
+
 /// Middleware: runs the request, then records it if it was a write.
 pub async fn record_writes(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
-        return next.run(req).await;
-    }
+    let read_only = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     let started = Instant::now();
     let method = req.method().to_string();
     let path = req.uri().path().to_owned();
     let client_ip = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string());
     let response = next.run(req).await;
+    if read_only && response.extensions().get::<AuditThis>().is_none() {
+        return response;
+    }
     let actor = response.extensions().get::<AuditActor>().cloned();
     let status = response.status().as_u16();
     let row = NewAuditRow {

@@ -24,12 +24,46 @@ pub struct TrustedHeader {
     pub proxies: Vec<IpNet>,
 }
 
+/// Which ID-token claim names the user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UsernameClaim {
+    PreferredUsername,
+    Email,
+    Subject,
+}
+
+/// Sign-in with an OpenID Connect provider (authorization-code flow with PKCE).
+#[derive(Clone, PartialEq, Eq)]
+pub struct OidcConfig {
+    pub issuer: String,
+    pub client_id: String,
+    pub client_secret: Option<String>,
+    /// Where the provider sends the browser back: `<public URL>/api/v1/auth/oidc/callback`.
+    pub redirect_url: String,
+    pub scopes: Vec<String>,
+    pub username_claim: UsernameClaim,
+}
+
+impl std::fmt::Debug for OidcConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OidcConfig")
+            .field("issuer", &self.issuer)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &self.client_secret.as_ref().map(|_| "<set>"))
+            .field("redirect_url", &self.redirect_url)
+            .field("scopes", &self.scopes)
+            .field("username_claim", &self.username_claim)
+            .finish()
+    }
+}
+
 /// How users sign in.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuthConfig {
     pub primary: LoginMethod,
     pub enabled: Vec<LoginMethod>,
     pub trusted_header: Option<TrustedHeader>,
+    pub oidc: Option<OidcConfig>,
 }
 
 impl AuthConfig {
@@ -107,6 +141,12 @@ struct FileConfig {
     primary_login: Option<String>,
     trusted_header: Option<String>,
     trusted_proxies: Option<String>,
+    oidc_issuer: Option<String>,
+    oidc_client_id: Option<String>,
+    oidc_client_secret: Option<String>,
+    oidc_redirect_url: Option<String>,
+    oidc_scopes: Option<String>,
+    oidc_username_claim: Option<String>,
 }
 
 impl Config {
@@ -142,12 +182,22 @@ impl Config {
         if !(1..=24 * 366).contains(&session_hours) {
             return Err(bad("CUBIST_SESSION_HOURS", "must be between 1 and 8784"));
         }
-        let auth = auth_config(
+        let mut auth = auth_config(
             pick("CUBIST_LOGIN_METHODS", file.login_methods),
             pick("CUBIST_PRIMARY_LOGIN", file.primary_login),
             pick("CUBIST_TRUSTED_HEADER", file.trusted_header),
             pick("CUBIST_TRUSTED_PROXIES", file.trusted_proxies),
         )?;
+        if auth.allows(LoginMethod::Oidc) {
+            auth.oidc = Some(oidc_config(OidcVars {
+                issuer: pick("CUBIST_OIDC_ISSUER", file.oidc_issuer),
+                client_id: pick("CUBIST_OIDC_CLIENT_ID", file.oidc_client_id),
+                client_secret: pick("CUBIST_OIDC_CLIENT_SECRET", file.oidc_client_secret),
+                redirect_url: pick("CUBIST_OIDC_REDIRECT_URL", file.oidc_redirect_url),
+                scopes: pick("CUBIST_OIDC_SCOPES", file.oidc_scopes),
+                username_claim: pick("CUBIST_OIDC_USERNAME_CLAIM", file.oidc_username_claim),
+            })?);
+        }
         Ok(Self {
             addr,
             data_dir,
@@ -228,9 +278,6 @@ fn auth_config(
     if !enabled.contains(&primary) {
         return Err(bad("CUBIST_PRIMARY_LOGIN", "must be one of CUBIST_LOGIN_METHODS"));
     }
-    if enabled.contains(&LoginMethod::Oidc) {
-        return Err(bad("CUBIST_LOGIN_METHODS", "oidc is not available in this build yet"));
-    }
     let trusted_header = if enabled.contains(&LoginMethod::TrustedHeader) {
         let header = header.ok_or_else(|| bad("CUBIST_TRUSTED_HEADER", "required when trusted-header login is on"))?;
         if axum::http::HeaderName::from_bytes(header.as_bytes()).is_err() {
@@ -246,7 +293,49 @@ fn auth_config(
     } else {
         None
     };
-    Ok(AuthConfig { primary, enabled, trusted_header })
+    Ok(AuthConfig { primary, enabled, trusted_header, oidc: None })
+}
+
+/// The raw OpenID Connect settings.
+struct OidcVars {
+    issuer: Option<String>,
+    client_id: Option<String>,
+    client_secret: Option<String>,
+    redirect_url: Option<String>,
+    scopes: Option<String>,
+    username_claim: Option<String>,
+}
+
+fn oidc_config(v: OidcVars) -> Result<OidcConfig, ConfigError> {
+    let required = |var: &str, value: Option<String>| value.ok_or_else(|| bad(var, "required when oidc login is on"));
+    let issuer = required("CUBIST_OIDC_ISSUER", v.issuer)?;
+    let redirect_url = required("CUBIST_OIDC_REDIRECT_URL", v.redirect_url)?;
+    for (var, value) in [("CUBIST_OIDC_ISSUER", &issuer), ("CUBIST_OIDC_REDIRECT_URL", &redirect_url)] {
+        match url::Url::parse(value) {
+            Ok(u) if u.scheme() == "https" || u.scheme() == "http" => {}
+            _ => return Err(bad(var, format!("'{value}' is not an http(s) URL"))),
+        }
+    }
+    let username_claim = match v.username_claim.as_deref().unwrap_or("preferred_username") {
+        "preferred_username" => UsernameClaim::PreferredUsername,
+        "email" => UsernameClaim::Email,
+        "sub" => UsernameClaim::Subject,
+        other => {
+            return Err(bad(
+                "CUBIST_OIDC_USERNAME_CLAIM",
+                format!("'{other}' is not preferred_username, email or sub"),
+            ));
+        }
+    };
+    let scopes = v.scopes.unwrap_or_else(|| "openid email profile".into());
+    Ok(OidcConfig {
+        issuer,
+        client_id: required("CUBIST_OIDC_CLIENT_ID", v.client_id)?,
+        client_secret: v.client_secret,
+        redirect_url,
+        scopes: scopes.split([' ', ',']).filter(|s| !s.is_empty() && *s != "openid").map(str::to_owned).collect(),
+        username_claim,
+    })
 }
 
 fn parse_net(p: &str) -> Result<IpNet, ConfigError> {
@@ -280,6 +369,17 @@ mod tests {
         assert_eq!(load(&[("CUBIST_SECURE_COOKIES", "maybe")]).unwrap_err().variable, "CUBIST_SECURE_COOKIES");
         let e = load(&[("CUBIST_LOGIN_METHODS", "password,trusted-header")]).unwrap_err();
         assert_eq!(e.variable, "CUBIST_TRUSTED_HEADER");
+        let e = load(&[("CUBIST_LOGIN_METHODS", "oidc"), ("CUBIST_OIDC_ISSUER", "https://id.example")]).unwrap_err();
+        assert_eq!(e.variable, "CUBIST_OIDC_REDIRECT_URL");
+        let e = load(&[
+            ("CUBIST_LOGIN_METHODS", "oidc"),
+            ("CUBIST_OIDC_ISSUER", "https://id.example"),
+            ("CUBIST_OIDC_REDIRECT_URL", "https://cubist.example/api/v1/auth/oidc/callback"),
+            ("CUBIST_OIDC_CLIENT_ID", "cubist"),
+            ("CUBIST_OIDC_USERNAME_CLAIM", "nick"),
+        ])
+        .unwrap_err();
+        assert_eq!(e.variable, "CUBIST_OIDC_USERNAME_CLAIM");
         let e = load(&[("CUBIST_CONFIG", "/nonexistent/cubist.toml")]).unwrap_err();
         assert_eq!(e.variable, "CUBIST_CONFIG");
     }

@@ -62,7 +62,15 @@ pub async fn build(config: Config) -> Result<Built, StartError> {
         .map_err(|e| StartError::DataDir(config.data_dir.display().to_string(), e))?;
     let db = Db::connect(&config.database).await?;
     let web = web::WebAssets::load(config.static_dir.clone());
-    let state = AppState { db, config: Arc::new(config), web };
+    let oidc = match &config.auth.oidc {
+        Some(oidc) => Some(Arc::new(
+            auth::oidc::OidcProvider::discover(oidc.clone())
+                .await
+                .map_err(|e| config::ConfigError { variable: "CUBIST_OIDC_ISSUER".into(), problem: e.to_string() })?,
+        )),
+        None => None,
+    };
+    let state = AppState { db, config: Arc::new(config), web, oidc };
     let (api, mut openapi, mut routes) = api::routes(state.clone()).finish();
     routes.push(RouteInfo { method: "GET", path: OPENAPI_PATH.into(), permission: None });
     let catalog = domain::rbac::catalog(routes.iter().filter_map(|r| r.permission));
@@ -97,13 +105,21 @@ pub async fn serve(listener: tokio::net::TcpListener, built: Built) -> std::io::
     axum::serve(listener, service).with_graceful_shutdown(shutdown_signal()).await
 }
 
-/// Periodic clean-up: expired sessions are deleted every hour.
+/// Periodic clean-up: expired sessions and abandoned sign-on attempts are deleted every hour.
 async fn housekeeping(state: AppState) {
     let mut every_hour = tokio::time::interval(std::time::Duration::from_secs(3600));
     loop {
         every_hour.tick().await;
         let deleted = match state.db.write().await {
-            Ok(mut conn) => db::sessions::delete_expired(&mut conn.tx(), db::now()).await,
+            Ok(mut conn) => {
+                let now = db::now();
+                let mut tx = conn.tx();
+                let stale = now - chrono::Duration::hours(1);
+                match db::oidc_logins::delete_older_than(&mut tx, stale).await {
+                    Ok(_) => db::sessions::delete_expired(&mut tx, now).await,
+                    Err(e) => Err(e),
+                }
+            }
             Err(e) => Err(e),
         };
         match deleted {

@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use crate::auth::oidc::OidcProvider;
 use crate::config::Config;
 use crate::db::Db;
 use crate::web::WebAssets;
@@ -11,4 +12,6 @@ pub struct AppState {
     pub db: Db,
     pub config: Arc<Config>,
     pub web: Arc<WebAssets>,
+    /// The discovered OpenID Connect provider, when that login method is on.
+    pub oidc: Option<Arc<OidcProvider>>,
 }

@@ -17,6 +17,8 @@ const PUBLIC: &[(&str, &str)] = &[
     ("POST", "/api/v1/auth/break-glass"),
     ("POST", "/api/v1/auth/logout"),
     ("GET", "/api/v1/auth/trusted-header"),
+    ("GET", "/api/v1/auth/oidc/start"),
+    ("GET", "/api/v1/auth/oidc/callback"),
     ("GET", "/healthz"),
     ("GET", "/readyz"),
     ("GET", "/api/v1/openapi.json"),

@@ -13,7 +13,7 @@ use utoipa_axum::routes;
 use super::ApiRoutes;
 use super::error::{ApiError, ApiResult};
 use super::extract::ApiJson;
-use crate::audit::AuditActor;
+use crate::audit::{AuditActor, AuditThis};
 use crate::auth::{cookies, secret, trusted_header};
 use crate::domain::{accounts, login};
 use crate::state::AppState;
@@ -24,13 +24,19 @@ pub fn routes(r: ApiRoutes) -> ApiRoutes {
         .public(routes!(break_glass_login))
         .public(routes!(logout))
         .public(routes!(trusted_header_login))
+        .public(routes!(oidc_start))
+        .public(routes!(oidc_callback))
 }
 
 /// The login methods the sign-in page should offer.
 #[utoipa::path(get, path = "/api/v1/auth/methods", tag = "auth", responses((status = 200, body = LoginMethods)))]
 async fn methods(State(state): State<AppState>) -> Json<LoginMethods> {
     let auth = &state.config.auth;
-    let sso_url = auth.allows(LoginMethod::TrustedHeader).then(|| "/api/v1/auth/trusted-header".to_owned());
+    let sso_url = if auth.allows(LoginMethod::Oidc) {
+        Some("/api/v1/auth/oidc/start".to_owned())
+    } else {
+        auth.allows(LoginMethod::TrustedHeader).then(|| "/api/v1/auth/trusted-header".to_owned())
+    };
     Json(LoginMethods { primary: auth.primary, enabled: auth.enabled.clone(), sso_url })
 }
 
@@ -106,7 +112,59 @@ async fn trusted_header_login(
     let Some(name) = trusted_header::asserted_user(config, peer.ip(), &headers) else {
         return Err(ApiError::new(ErrorCode::Unauthenticated, "no user asserted by a trusted proxy"));
     };
-    let session = login::with_trusted_name(&state.db, &state.config, &name).await?;
+    let session = login::with_external_name(&state.db, &state.config, &name).await?;
+    let actor =
+        AuditActor { user_id: Some(app::model::UserId(session.user.id)), username: session.user.username.clone() };
     let jar = add_session_cookies(&state, jar, session.token, session.csrf);
-    Ok((jar, Redirect::to("/")))
+    Ok((jar, Extension(actor), Extension(AuditThis), Redirect::to("/")))
+}
+
+fn provider(state: &AppState) -> ApiResult<&crate::auth::oidc::OidcProvider> {
+    state.oidc.as_deref().ok_or_else(|| ApiError::new(ErrorCode::NotFound, "OpenID Connect sign-in is not configured"))
+}
+
+/// Starts single sign-on: redirects to the identity provider.
+#[utoipa::path(get, path = "/api/v1/auth/oidc/start", tag = "auth",
+    responses((status = 303, description = "redirect to the identity provider")))]
+async fn oidc_start(State(state): State<AppState>) -> ApiResult<Redirect> {
+    let url = login::start_oidc(&state.db, provider(&state)?).await?;
+    Ok(Redirect::to(&url))
+}
+
+/// What the identity provider sends back.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+struct OidcCallback {
+    code: Option<String>,
+    state: Option<String>,
+    error: Option<String>,
+    error_description: Option<String>,
+}
+
+/// Completes single sign-on: verifies the provider's answer, signs in, goes to the app.
+#[utoipa::path(get, path = "/api/v1/auth/oidc/callback", tag = "auth", params(OidcCallback),
+    responses((status = 303, description = "signed in; redirect to the app"), (status = 401, body = app::model::ErrorResponse)))]
+async fn oidc_callback(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    super::extract::ApiQuery(q): super::extract::ApiQuery<OidcCallback>,
+) -> Result<impl IntoResponse, ((Extension<AuditActor>, Extension<AuditThis>), ApiError)> {
+    let anonymous = || (Extension(AuditActor { user_id: None, username: "oidc".into() }), Extension(AuditThis));
+    if let Some(error) = q.error {
+        let detail = q.error_description.unwrap_or_default();
+        return Err((
+            anonymous(),
+            ApiError::new(ErrorCode::Unauthenticated, format!("the identity provider refused: {error} {detail}")),
+        ));
+    }
+    let (Some(code), Some(st)) = (q.code, q.state) else {
+        return Err((anonymous(), ApiError::new(ErrorCode::BadRequest, "code and state are required")));
+    };
+    let provider = provider(&state).map_err(|e| (anonymous(), e))?;
+    let session = login::finish_oidc(&state.db, &state.config, provider, &code, &st)
+        .await
+        .map_err(|e| (anonymous(), e.into()))?;
+    let actor =
+        AuditActor { user_id: Some(app::model::UserId(session.user.id)), username: session.user.username.clone() };
+    let jar = add_session_cookies(&state, jar, session.token, session.csrf);
+    Ok((jar, Extension(actor), Extension(AuditThis), Redirect::to("/")))
 }

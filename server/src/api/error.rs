@@ -74,6 +74,7 @@ impl From<domain::Error> for ApiError {
             },
             E::Forbidden(message) => Self::new(ErrorCode::Forbidden, message),
             E::Unauthenticated(message) => Self::new(ErrorCode::Unauthenticated, message),
+            E::Unavailable(message) => Self::new(ErrorCode::Unavailable, message),
             E::Db(db) => db.into(),
         }
     }

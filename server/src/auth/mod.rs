@@ -4,6 +4,7 @@
 pub mod cookies;
 pub mod guard;
 pub mod identity;
+pub mod oidc;
 pub mod password;
 pub mod secret;
 pub mod trusted_header;

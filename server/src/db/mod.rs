@@ -3,6 +3,7 @@
 //! PostgreSQL through [`with_tx!`] and [`transaction!`].
 
 pub mod audit;
+pub mod oidc_logins;
 pub mod permissions;
 pub mod projects;
 pub mod roles;

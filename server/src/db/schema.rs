@@ -130,4 +130,14 @@ diesel::allow_tables_to_appear_in_same_query!(
     projects,
     project_members,
     audit_log,
+    oidc_logins,
 );
+
+diesel::table! {
+    oidc_logins (state_hash) {
+        state_hash -> Text,
+        nonce -> Text,
+        pkce_verifier -> Text,
+        created_at -> Timestamp,
+    }
+}

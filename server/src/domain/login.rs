@@ -1,5 +1,5 @@
 //! Signing in and out: password (and its admin-only break-glass variant), the trusted
-//! proxy header, sessions.
+//! proxy header, OpenID Connect, sessions.
 
 use app::domain::username::username_from_external;
 use app::model::{RoleId, UserId};
@@ -8,10 +8,11 @@ use chrono::Duration;
 use super::accounts::provision;
 use super::rbac::ADMIN_ROLE;
 use super::{Error, Result, invalid};
+use crate::auth::oidc::{OidcError, OidcProvider};
 use crate::auth::{password, secret};
 use crate::config::Config;
 use crate::db::users::{NewUserRow, UserRow};
-use crate::db::{self, Db, Tx, sessions, users};
+use crate::db::{self, Db, Tx, oidc_logins, sessions, users};
 use crate::transaction;
 
 /// A new browser session: the cookie secrets (shown to the browser, stored hashed).
@@ -54,8 +55,9 @@ pub async fn with_password(
     start_session(db, config, user).await
 }
 
-/// Signs in the user a trusted proxy names, creating the account on first sight.
-pub async fn with_trusted_name(db: &Db, config: &Config, asserted: &str) -> Result<NewSession> {
+/// Signs in the user named by a trusted proxy or an identity provider, creating the account
+/// on first sight.
+pub async fn with_external_name(db: &Db, config: &Config, asserted: &str) -> Result<NewSession> {
     let username = username_from_external(asserted).map_err(|m| invalid("username", m))?;
     let mut conn = db.write().await?;
     let user = transaction!(&mut conn, |tx| {
@@ -116,4 +118,36 @@ pub async fn make_admin(tx: &mut Tx<'_>, user: UserId) -> Result<()> {
     let admin = crate::db::roles::by_name(tx, ADMIN_ROLE).await?.ok_or(Error::NotFound("role Admin"))?;
     users::add_role(tx, user, RoleId(admin.id)).await?;
     Ok(())
+}
+
+/// How long a single sign-on attempt may take between redirect and callback.
+const OIDC_ATTEMPT_MINUTES: i64 = 10;
+
+/// Starts single sign-on: remembers the attempt and returns the provider URL to visit.
+pub async fn start_oidc(db: &Db, provider: &OidcProvider) -> Result<String> {
+    let auth = provider.authorize().map_err(|e| Error::Unavailable(e.to_string()))?;
+    let mut conn = db.write().await?;
+    oidc_logins::insert(&mut conn.tx(), &secret::digest(&auth.state), &auth.nonce, &auth.pkce_verifier, db::now())
+        .await?;
+    Ok(auth.url)
+}
+
+/// Completes single sign-on from the provider's callback.
+pub async fn finish_oidc(
+    db: &Db,
+    config: &Config,
+    provider: &OidcProvider,
+    code: &str,
+    state: &str,
+) -> Result<NewSession> {
+    let not_before = db::now() - Duration::minutes(OIDC_ATTEMPT_MINUTES);
+    let attempt = oidc_logins::take(&mut db.write().await?.tx(), &secret::digest(state), not_before).await?;
+    let Some((nonce, verifier)) = attempt else {
+        return Err(Error::Unauthenticated("unknown or expired sign-on attempt; start again"));
+    };
+    let name = provider.finish(code.to_owned(), nonce, verifier).await.map_err(|e| match e {
+        OidcError::Provider(m) => Error::Unavailable(m),
+        other => Error::Forbidden(other.to_string()),
+    })?;
+    with_external_name(db, config, &name).await
 }

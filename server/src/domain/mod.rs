@@ -26,6 +26,8 @@ pub enum Error {
     Forbidden(String),
     #[error("{0}")]
     Unauthenticated(&'static str),
+    #[error("{0}")]
+    Unavailable(String),
     #[error(transparent)]
     Db(#[from] DbError),
 }

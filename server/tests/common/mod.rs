@@ -133,6 +133,7 @@ impl TestApp {
                 primary: LoginMethod::Password,
                 enabled: vec![LoginMethod::Password],
                 trusted_header: None,
+                oidc: None,
             },
         };
         adjust(&mut config);
