@@ -34,3 +34,25 @@ pub fn FieldError(error: ReadSignal<Option<ClientError>>, field: &'static str) -
         error.with(|e| e.as_ref().and_then(|e| e.field(field))).map(|m| view! { <span class="field-error">{m}</span> })
     }
 }
+
+/// Renders a fetched value with `render`, or the loading or error state.
+pub fn fetched<T, V>(
+    resource: LocalResource<crate::client::ApiResult<T>>,
+    render: impl Fn(T) -> V + Send + Sync + 'static,
+) -> impl IntoView
+where
+    T: Clone + 'static,
+    V: IntoView + 'static,
+{
+    move || match resource.get() {
+        None => view! { <Loading /> }.into_any(),
+        Some(Err(e)) => view! { <ErrorBox error=e /> }.into_any(),
+        Some(Ok(value)) => render(value).into_any(),
+    }
+}
+
+/// The numeric `:id` of the current route, if any (absent on `/new` pages).
+pub fn id_param() -> Memo<Option<i64>> {
+    let params = leptos_router::hooks::use_params_map();
+    Memo::new(move |_| params.with(|p| p.get("id")).and_then(|s| s.parse::<i64>().ok()))
+}

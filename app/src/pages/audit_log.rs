@@ -6,7 +6,7 @@ use super::when;
 use crate::client;
 use crate::components::gate::Gate;
 use crate::components::pager::Pager;
-use crate::components::status::{ErrorBox, Loading};
+use crate::components::status::fetched;
 use crate::domain::permissions::{Action, PermissionKey, Resource};
 use crate::i18n::*;
 use crate::model::{AuditEntry, AuditOutcome, Page};
@@ -66,10 +66,7 @@ pub fn AuditLogPage() -> impl IntoView {
                         <option value="failure">{t!(i18n, outcome_failure)}</option>
                     </select>
                 </div>
-                {move || match entries.get() {
-                    None => view! { <Loading /> }.into_any(),
-                    Some(Err(e)) => view! { <ErrorBox error=e /> }.into_any(),
-                    Some(Ok(list)) => view! {
+                {fetched(entries, move |list| view! {
                         <table>
                             <thead><tr>
                                 <th>{t!(i18n, when)}</th><th>{t!(i18n, who)}</th><th>{t!(i18n, request)}</th>
@@ -87,8 +84,7 @@ pub fn AuditLogPage() -> impl IntoView {
                                 }).collect_view()}
                             </tbody>
                         </table>
-                    }.into_any(),
-                }}
+                    })}
                 <Pager page=page page_size=PAGE_SIZE total=total />
             </section>
         </Gate>

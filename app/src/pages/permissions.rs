@@ -4,7 +4,7 @@ use leptos::prelude::*;
 
 use crate::client;
 use crate::components::gate::Gate;
-use crate::components::status::{ErrorBox, Loading};
+use crate::components::status::fetched;
 use crate::domain::permissions::{Action, PermissionKey, Resource};
 use crate::i18n::*;
 use crate::model::{Page, Permission};
@@ -17,10 +17,7 @@ pub fn PermissionsPage() -> impl IntoView {
         <Gate permission=PermissionKey::new(Action::List, Resource::Permissions)>
             <section>
                 <h1>{t!(i18n, permissions_title)}</h1>
-                {move || match perms.get() {
-                    None => view! { <Loading /> }.into_any(),
-                    Some(Err(e)) => view! { <ErrorBox error=e /> }.into_any(),
-                    Some(Ok(page)) => view! {
+                {fetched(perms, move |page| view! {
                         <table>
                             <thead><tr><th>{t!(i18n, resource)}</th><th>{t!(i18n, action)}</th><th>{t!(i18n, admin_only)}</th></tr></thead>
                             <tbody>
@@ -33,8 +30,7 @@ pub fn PermissionsPage() -> impl IntoView {
                                 }).collect_view()}
                             </tbody>
                         </table>
-                    }.into_any(),
-                }}
+                    })}
             </section>
         </Gate>
     }

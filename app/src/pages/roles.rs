@@ -4,12 +4,12 @@ use std::collections::BTreeSet;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::hooks::{use_navigate, use_params_map};
+use leptos_router::hooks::use_navigate;
 
 use crate::client::{self, ClientError};
 use crate::components::gate::Gate;
 use crate::components::pager::Pager;
-use crate::components::status::{ErrorBox, FieldError, Loading};
+use crate::components::status::{ErrorBox, FieldError, fetched, id_param};
 use crate::domain::permissions::{Action, PermissionKey, Resource};
 use crate::i18n::*;
 use crate::model::{Page, Permission, PermissionId, Role, RoleInput, RoleKind};
@@ -48,10 +48,7 @@ pub fn RolesPage() -> impl IntoView {
                     </label>
                     <a class="button" href="/security/roles/new">{t!(i18n, new_role)}</a>
                 </div>
-                {move || match roles.get() {
-                    None => view! { <Loading /> }.into_any(),
-                    Some(Err(e)) => view! { <ErrorBox error=e /> }.into_any(),
-                    Some(Ok(list)) => view! {
+                {fetched(roles, move |list| view! {
                         <table>
                             <thead><tr>
                                 <th>{t!(i18n, role_name)}</th><th>{t!(i18n, kind)}</th>
@@ -68,8 +65,7 @@ pub fn RolesPage() -> impl IntoView {
                                 }).collect_view()}
                             </tbody>
                         </table>
-                    }.into_any(),
-                }}
+                    })}
                 <Pager page=page page_size=PAGE_SIZE total=total />
             </section>
         </Gate>
@@ -79,8 +75,7 @@ pub fn RolesPage() -> impl IntoView {
 /// `/security/roles/new` and `/security/roles/:id`.
 #[component]
 pub fn RoleFormPage() -> impl IntoView {
-    let params = use_params_map();
-    let id = Memo::new(move |_| params.with(|p| p.get("id")).and_then(|s| s.parse::<i64>().ok()));
+    let id = id_param();
     move || {
         let id = id.get();
         let permission = PermissionKey::new(if id.is_some() { Action::Edit } else { Action::Add }, Resource::Roles);

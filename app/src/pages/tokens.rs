@@ -5,7 +5,7 @@ use leptos::task::spawn_local;
 
 use super::when;
 use crate::client::{self, ClientError};
-use crate::components::status::{ErrorBox, FieldError, Loading};
+use crate::components::status::{ErrorBox, FieldError, fetched};
 use crate::i18n::*;
 use crate::model::{ApiToken, CreatedToken, NewToken};
 
@@ -60,13 +60,10 @@ pub fn TokensPage() -> impl IntoView {
                 <div class="notice" role="status">{t!(i18n, token_created_once)} " " <code data-testid="token-secret">{s}</code></div>
             })}
             {move || error.get().filter(|e| e.field("name").is_none()).map(|e| view! { <ErrorBox error=e /> })}
-            {move || match tokens.get() {
-                None => view! { <Loading /> }.into_any(),
-                Some(Err(e)) => view! { <ErrorBox error=e /> }.into_any(),
-                Some(Ok(list)) => view! {
+            {fetched(tokens, move |list| view! {
                     <table>
                         <thead><tr>
-                            <th>{t!(i18n, token_name)}</th><th>"Prefix"</th><th>{t!(i18n, created)}</th>
+                            <th>{t!(i18n, token_name)}</th><th>{t!(i18n, token_prefix)}</th><th>{t!(i18n, created)}</th>
                             <th>{t!(i18n, last_used)}</th><th>{t!(i18n, expires)}</th><th></th>
                         </tr></thead>
                         <tbody>
@@ -85,8 +82,7 @@ pub fn TokensPage() -> impl IntoView {
                             }).collect_view()}
                         </tbody>
                     </table>
-                }.into_any(),
-            }}
+                })}
         </section>
     }
 }

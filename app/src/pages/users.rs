@@ -4,13 +4,13 @@ use std::collections::BTreeSet;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::hooks::{use_navigate, use_params_map};
+use leptos_router::hooks::use_navigate;
 
 use super::when;
 use crate::client::{self, ClientError};
 use crate::components::gate::Gate;
 use crate::components::pager::Pager;
-use crate::components::status::{ErrorBox, FieldError, Loading};
+use crate::components::status::{ErrorBox, FieldError, fetched, id_param};
 use crate::domain::permissions::{Action, PermissionKey, Resource};
 use crate::i18n::*;
 use crate::model::{NewUser, Page, Role, RoleId, RoleKind, User, UserUpdate};
@@ -41,10 +41,7 @@ fn UserList() -> impl IntoView {
                 <h1>{t!(i18n, users_title)}</h1>
                 <a class="button" href="/security/users/new">{t!(i18n, new_user)}</a>
             </div>
-            {move || match users.get() {
-                None => view! { <Loading /> }.into_any(),
-                Some(Err(e)) => view! { <ErrorBox error=e /> }.into_any(),
-                Some(Ok(list)) => view! {
+            {fetched(users, move |list| view! {
                     <table>
                         <thead><tr>
                             <th>{t!(i18n, username)}</th><th>{t!(i18n, nickname)}</th><th>{t!(i18n, email)}</th>
@@ -67,8 +64,7 @@ fn UserList() -> impl IntoView {
                             }).collect_view()}
                         </tbody>
                     </table>
-                }.into_any(),
-            }}
+                })}
             <Pager page=page page_size=PAGE_SIZE total=total />
         </section>
     }
@@ -77,8 +73,7 @@ fn UserList() -> impl IntoView {
 /// `/security/users/new` and `/security/users/:id`.
 #[component]
 pub fn UserFormPage() -> impl IntoView {
-    let params = use_params_map();
-    let id = Memo::new(move |_| params.with(|p| p.get("id")).and_then(|s| s.parse::<i64>().ok()));
+    let id = id_param();
     let permission =
         move || PermissionKey::new(if id.get().is_some() { Action::Edit } else { Action::Add }, Resource::Users);
     view! {
