@@ -1,9 +1,13 @@
 //! Pure rules shared by the server and the browser: no I/O, unit- and property-tested.
 
+pub mod env_lines;
 pub mod language;
 pub mod menu;
+pub mod mounts;
+pub mod node_selector;
 pub mod pagination;
 pub mod password;
 pub mod permissions;
+pub mod resources;
 pub mod username;
 pub mod validation;
