@@ -1,5 +1,6 @@
 //! Pure rules shared by the server and the browser: no I/O, unit- and property-tested.
 
+pub mod arg_schema;
 pub mod env_lines;
 pub mod language;
 pub mod menu;
