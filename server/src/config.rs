@@ -86,6 +86,8 @@ pub struct Config {
     pub secure_cookies: bool,
     pub session_hours: i64,
     pub auth: AuthConfig,
+    /// Names of the Kubernetes clusters projects may use; the first is the console's own.
+    pub clusters: Vec<String>,
 }
 
 impl std::fmt::Debug for Config {
@@ -147,6 +149,7 @@ struct FileConfig {
     oidc_redirect_url: Option<String>,
     oidc_scopes: Option<String>,
     oidc_username_claim: Option<String>,
+    clusters: Option<String>,
 }
 
 impl Config {
@@ -198,7 +201,18 @@ impl Config {
                 username_claim: pick("CUBIST_OIDC_USERNAME_CLAIM", file.oidc_username_claim),
             })?);
         }
+        let clusters: Vec<String> = pick("CUBIST_CLUSTERS", file.clusters)
+            .unwrap_or_else(|| "local".into())
+            .split(',')
+            .map(|c| c.trim().to_owned())
+            .filter(|c| !c.is_empty())
+            .collect();
+        if clusters.is_empty() || !clusters.iter().all(|c| c.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '-'))
+        {
+            return Err(bad("CUBIST_CLUSTERS", "must be a comma list of cluster names (letters, digits, '-')"));
+        }
         Ok(Self {
+            clusters,
             addr,
             data_dir,
             database,

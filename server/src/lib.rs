@@ -75,10 +75,11 @@ pub async fn build(config: Config) -> Result<Built, StartError> {
     routes.push(RouteInfo { method: "GET", path: OPENAPI_PATH.into(), permission: None });
     let catalog = domain::rbac::catalog(routes.iter().filter_map(|r| r.permission));
     domain::rbac::sync(&state.db, &catalog).await?;
-    let generated_admin_password = match seed::run(&state.db, state.config.admin_password.as_deref()).await? {
-        Seeded::Fresh { generated_admin_password } => generated_admin_password,
-        Seeded::AlreadyDone => None,
-    };
+    let generated_admin_password =
+        match seed::run(&state.db, state.config.admin_password.as_deref(), &state.config.clusters).await? {
+            Seeded::Fresh { generated_admin_password } => generated_admin_password,
+            Seeded::AlreadyDone => None,
+        };
     openapi.paths.paths.retain(|_, item| {
         item.get.is_some() || item.post.is_some() || item.put.is_some() || item.patch.is_some() || item.delete.is_some()
     });

@@ -9,6 +9,7 @@ pub mod node_selector;
 pub mod pagination;
 pub mod password;
 pub mod permissions;
+pub mod project_expand;
 pub mod resources;
 pub mod username;
 pub mod validation;

@@ -51,6 +51,8 @@ string_enum!(
         Home = "home",
         Account = "account",
         ApiTokens = "api-tokens",
+        Projects = "projects",
+        ProjectMembers = "project-members",
         Users = "users",
         Roles = "roles",
         Permissions = "permissions",

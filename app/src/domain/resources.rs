@@ -110,7 +110,7 @@ fn parse_mb(text: &str) -> Result<u64, String> {
 }
 
 fn format_mb(mb: u64) -> String {
-    if mb % 1000 == 0 { format!("{}G", mb / 1000) } else { format!("{mb}M") }
+    if mb.is_multiple_of(1000) { format!("{}G", mb / 1000) } else { format!("{mb}M") }
 }
 
 /// Parses a memory string; `-` and `_` also separate a range; a bare number means GB.

@@ -10,6 +10,7 @@ pub mod extract;
 pub mod health;
 pub mod me;
 pub mod openapi;
+pub mod projects;
 pub mod roles;
 pub mod users;
 
@@ -107,6 +108,7 @@ pub fn routes(state: AppState) -> ApiRoutes {
     let r = auth::routes(r);
     let r = me::routes(r);
     let r = users::routes(r);
+    let r = projects::routes(r);
     let r = roles::routes(r);
     let r = audit_log::routes(r);
     health::routes(r)

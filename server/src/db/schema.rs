@@ -82,6 +82,7 @@ diesel::table! {
         created_by -> Nullable<BigInt>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        sort_index -> BigInt,
     }
 }
 

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod audit_log;
 pub mod login;
+pub mod projects;
 pub mod rbac;
 pub mod roles;
 pub mod seed;

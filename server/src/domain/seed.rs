@@ -9,10 +9,12 @@ use super::accounts::{PUBLIC_PROJECT, provision};
 use super::login::make_admin;
 use super::{Error, Result};
 use crate::auth::{password, secret};
+use crate::db::projects::NewProjectRow;
 use crate::db::schema::users;
 use crate::db::users::NewUserRow;
 use crate::db::{self, Db, projects};
 use crate::{transaction, with_tx};
+use app::domain::project_expand::OrgExpand;
 
 /// Name of the built-in administrator.
 pub const ADMIN_USERNAME: &str = "admin";
@@ -37,7 +39,27 @@ pub enum Seeded {
     Fresh { generated_admin_password: Option<String> },
 }
 
-pub async fn run(db: &Db, admin_password: Option<&str>) -> Result<Seeded> {
+fn project_row<'a>(
+    kind: ProjectKind,
+    name: &'a str,
+    description: &'a str,
+    expand: &'a str,
+    sort_index: i64,
+    now: chrono::NaiveDateTime,
+) -> NewProjectRow<'a> {
+    NewProjectRow {
+        name,
+        kind: kind.as_str(),
+        description,
+        expand,
+        created_by: None,
+        created_at: now,
+        updated_at: now,
+        sort_index,
+    }
+}
+
+pub async fn run(db: &Db, admin_password: Option<&str>, clusters: &[String]) -> Result<Seeded> {
     let mut conn = db.write().await?;
     let count: i64 =
         with_tx!(&mut conn.tx(), |c| users::table.count().get_result(c).await).map_err(db::DbError::from)?;
@@ -49,10 +71,17 @@ pub async fn run(db: &Db, admin_password: Option<&str>) -> Result<Seeded> {
     let hash = password::hash(chosen).await.map_err(|e| super::invalid("CUBIST_ADMIN_PASSWORD", e))?;
     transaction!(&mut conn, |tx| {
         let now = db::now();
-        projects::ensure(tx, ProjectKind::Org, PUBLIC_PROJECT, "Shared project of every user", "{}", now).await?;
-        for (index, (name, description)) in CATEGORIES.iter().enumerate() {
-            let expand = format!("{{\"index\":{}}}", index + 1);
-            projects::ensure(tx, ProjectKind::JobTemplate, name, description, &expand, now).await?;
+        let public = OrgExpand::default_for(clusters);
+        let public = serde_json::to_string(&public).unwrap_or_else(|_| "{}".into());
+        projects::ensure(
+            tx,
+            &project_row(ProjectKind::Org, PUBLIC_PROJECT, "Shared project of every user", &public, 0, now),
+        )
+        .await?;
+        for (index, (name, description)) in (1..).zip(CATEGORIES) {
+            let expand = format!("{{\"index\":{index}}}");
+            projects::ensure(tx, &project_row(ProjectKind::JobTemplate, name, description, &expand, index, now))
+                .await?;
         }
         let row = NewUserRow {
             username: ADMIN_USERNAME,

@@ -129,6 +129,7 @@ impl TestApp {
             static_dir: dir.path().join("dist"),
             secure_cookies: false,
             session_hours: 1,
+            clusters: vec!["local".into(), "gpu-east".into()],
             auth: AuthConfig {
                 primary: LoginMethod::Password,
                 enabled: vec![LoginMethod::Password],

@@ -1,0 +1,2 @@
+DROP INDEX projects_kind_order;
+ALTER TABLE projects DROP COLUMN sort_index;
