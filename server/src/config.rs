@@ -86,6 +86,8 @@ pub struct Config {
     pub secure_cookies: bool,
     pub session_hours: i64,
     pub auth: AuthConfig,
+    /// Base64 key (32 bytes) sealing stored credentials; a key file in the data dir otherwise.
+    pub secret_key: Option<String>,
     /// Names of the Kubernetes clusters projects may use; the first is the console's own.
     pub clusters: Vec<String>,
 }
@@ -98,6 +100,7 @@ impl std::fmt::Debug for Config {
             .field("database", &redact(&self.database))
             .field("admin_password", &self.admin_password.as_ref().map(|_| "<set>"))
             .field("static_dir", &self.static_dir)
+            .field("secret_key", &self.secret_key.as_ref().map(|_| "<set>"))
             .field("auth", &self.auth)
             .finish()
     }
@@ -150,6 +153,7 @@ struct FileConfig {
     oidc_scopes: Option<String>,
     oidc_username_claim: Option<String>,
     clusters: Option<String>,
+    secret_key: Option<String>,
 }
 
 impl Config {
@@ -211,7 +215,12 @@ impl Config {
         {
             return Err(bad("CUBIST_CLUSTERS", "must be a comma list of cluster names (letters, digits, '-')"));
         }
+        let secret_key = pick("CUBIST_SECRET_KEY", file.secret_key);
+        if let Some(key) = &secret_key {
+            crate::crypto::SecretBox::from_base64(key).map_err(|m| bad("CUBIST_SECRET_KEY", m))?;
+        }
         Ok(Self {
+            secret_key,
             clusters,
             addr,
             data_dir,
@@ -410,6 +419,6 @@ mod tests {
         assert!(matches!(c.database, DatabaseUrl::Postgres(_)));
         assert_eq!(c.auth.primary, LoginMethod::TrustedHeader);
         assert_eq!(c.auth.trusted_header.unwrap().proxies.len(), 2);
-        assert!(!format!("{:?}", load(&[("DATABASE_URL", "postgres://u:secret@db/x")]).unwrap()).contains("secret"));
+        assert!(!format!("{:?}", load(&[("DATABASE_URL", "postgres://u:hunter2@db/x")]).unwrap()).contains("hunter2"));
     }
 }

@@ -5,6 +5,7 @@ pub mod api;
 pub mod audit;
 pub mod auth;
 pub mod config;
+pub mod crypto;
 pub mod db;
 pub mod domain;
 pub mod state;
@@ -70,7 +71,12 @@ pub async fn build(config: Config) -> Result<Built, StartError> {
         )),
         None => None,
     };
-    let state = AppState { db, config: Arc::new(config), web, oidc };
+    let secrets = match &config.secret_key {
+        Some(key) => crypto::SecretBox::from_base64(key),
+        None => crypto::SecretBox::from_data_dir(&config.data_dir),
+    }
+    .map_err(|problem| config::ConfigError { variable: "CUBIST_SECRET_KEY".into(), problem })?;
+    let state = AppState { db, config: Arc::new(config), web, oidc, secrets };
     let (api, mut openapi, mut routes) = api::routes(state.clone()).finish();
     routes.push(RouteInfo { method: "GET", path: OPENAPI_PATH.into(), permission: None });
     let catalog = domain::rbac::catalog(routes.iter().filter_map(|r| r.permission));

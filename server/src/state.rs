@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use crate::auth::oidc::OidcProvider;
 use crate::config::Config;
+use crate::crypto::SecretBox;
 use crate::db::Db;
 use crate::web::WebAssets;
 
@@ -14,4 +15,6 @@ pub struct AppState {
     pub web: Arc<WebAssets>,
     /// The discovered OpenID Connect provider, when that login method is on.
     pub oidc: Option<Arc<OidcProvider>>,
+    /// Seals stored credentials.
+    pub secrets: SecretBox,
 }

@@ -2,6 +2,7 @@
 
 pub mod arg_schema;
 pub mod env_lines;
+pub mod host_aliases;
 pub mod language;
 pub mod menu;
 pub mod mounts;

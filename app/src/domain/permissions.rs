@@ -40,6 +40,8 @@ string_enum!(
         List = "list",
         Show = "show",
         Add = "add",
+        /// Duplicate a resource.
+        Copy = "copy",
         Edit = "edit",
         Delete = "delete",
     }
@@ -53,6 +55,9 @@ string_enum!(
         ApiTokens = "api-tokens",
         Projects = "projects",
         ProjectMembers = "project-members",
+        Repositories = "repositories",
+        Images = "images",
+        JobTemplates = "job-templates",
         Users = "users",
         Roles = "roles",
         Permissions = "permissions",

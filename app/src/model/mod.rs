@@ -9,6 +9,7 @@ mod page;
 mod permission;
 mod project;
 mod role;
+mod template;
 mod user;
 
 pub use audit::*;
@@ -19,4 +20,5 @@ pub use page::*;
 pub use permission::*;
 pub use project::*;
 pub use role::*;
+pub use template::*;
 pub use user::*;

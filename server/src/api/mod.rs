@@ -8,9 +8,11 @@ pub mod auth;
 pub mod error;
 pub mod extract;
 pub mod health;
+pub mod job_templates;
 pub mod me;
 pub mod openapi;
 pub mod projects;
+pub mod registry;
 pub mod roles;
 pub mod users;
 
@@ -109,6 +111,8 @@ pub fn routes(state: AppState) -> ApiRoutes {
     let r = me::routes(r);
     let r = users::routes(r);
     let r = projects::routes(r);
+    let r = registry::routes(r);
+    let r = job_templates::routes(r);
     let r = roles::routes(r);
     let r = audit_log::routes(r);
     health::routes(r)

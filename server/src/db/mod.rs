@@ -3,9 +3,11 @@
 //! PostgreSQL through [`with_tx!`] and [`transaction!`].
 
 pub mod audit;
+pub mod job_templates;
 pub mod oidc_logins;
 pub mod permissions;
 pub mod projects;
+pub mod registry;
 pub mod roles;
 pub mod schema;
 pub mod sessions;

@@ -132,6 +132,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     project_members,
     audit_log,
     oidc_logins,
+    repositories,
+    images,
+    job_templates,
 );
 
 diesel::table! {
@@ -142,3 +145,59 @@ diesel::table! {
         created_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    repositories (id) {
+        id -> BigInt,
+        name -> Text,
+        server -> Text,
+        username -> Text,
+        password_enc -> Text,
+        hubsecret -> Text,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    images (id) {
+        id -> BigInt,
+        name -> Text,
+        repository_id -> Nullable<BigInt>,
+        description -> Text,
+        entrypoint -> Text,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    job_templates (id) {
+        id -> BigInt,
+        project_id -> BigInt,
+        name -> Text,
+        version -> Text,
+        image_id -> BigInt,
+        description -> Text,
+        workdir -> Text,
+        entrypoint -> Text,
+        volume_mount -> Text,
+        env -> Text,
+        service_account -> Text,
+        privileged -> Bool,
+        host_aliases -> Text,
+        args -> Text,
+        demo -> Text,
+        expand -> Text,
+        sort_index -> BigInt,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(images -> repositories (repository_id));
+diesel::joinable!(job_templates -> images (image_id));
+diesel::joinable!(job_templates -> projects (project_id));

@@ -3,9 +3,11 @@
 
 pub mod accounts;
 pub mod audit_log;
+pub mod job_templates;
 pub mod login;
 pub mod projects;
 pub mod rbac;
+pub mod registry;
 pub mod roles;
 pub mod seed;
 pub mod tokens;

@@ -202,6 +202,9 @@ pub async fn delete(db: &Db, caller: &Identity, id: ProjectId) -> Result<()> {
         if row.kind == ProjectKind::Org.as_str() && row.name == PUBLIC_PROJECT {
             return Err(Error::Conflict { field: "name", message: "project public cannot be deleted".into() });
         }
+        if super::job_templates::category_in_use(tx, id.0).await? {
+            return Err(Error::Conflict { field: "id", message: "the category still holds job templates".into() });
+        }
         projects::delete(tx, id).await?;
         Ok::<_, Error>(())
     })

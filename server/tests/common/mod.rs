@@ -130,6 +130,7 @@ impl TestApp {
             secure_cookies: false,
             session_hours: 1,
             clusters: vec!["local".into(), "gpu-east".into()],
+            secret_key: None,
             auth: AuthConfig {
                 primary: LoginMethod::Password,
                 enabled: vec![LoginMethod::Password],

@@ -1,0 +1,3 @@
+DROP TABLE job_templates;
+DROP TABLE images;
+DROP TABLE repositories;
