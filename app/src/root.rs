@@ -7,7 +7,9 @@ use leptos_router::path;
 
 use crate::components::shell::Shell;
 use crate::i18n::I18nContextProvider;
-use crate::pages::{account, audit_log, home, login, not_found, permissions, roles, tokens, users};
+use crate::pages::{
+    account, audit_log, home, job_templates, login, not_found, permissions, projects, registry, roles, tokens, users,
+};
 
 #[component]
 pub fn App() -> impl IntoView {
@@ -21,6 +23,19 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/forbidden") view=not_found::ForbiddenPage />
                         <Route path=path!("/account") view=account::AccountPage />
                         <Route path=path!("/account/tokens") view=tokens::TokensPage />
+                        <Route path=path!("/projects/org") view=projects::OrgProjectsPage />
+                        <Route path=path!("/projects/categories") view=projects::CategoriesPage />
+                        <Route path=path!("/projects/new") view=projects::ProjectFormPage />
+                        <Route path=path!("/projects/:id") view=projects::ProjectFormPage />
+                        <Route path=path!("/repositories") view=registry::RepositoriesPage />
+                        <Route path=path!("/repositories/new") view=registry::RepositoryFormPage />
+                        <Route path=path!("/repositories/:id") view=registry::RepositoryFormPage />
+                        <Route path=path!("/images") view=registry::ImagesPage />
+                        <Route path=path!("/images/new") view=registry::ImageFormPage />
+                        <Route path=path!("/images/:id") view=registry::ImageFormPage />
+                        <Route path=path!("/job-templates") view=job_templates::TemplatesPage />
+                        <Route path=path!("/job-templates/new") view=job_templates::TemplateFormPage />
+                        <Route path=path!("/job-templates/:id") view=job_templates::TemplateFormPage />
                         <Route path=path!("/security/users") view=users::UsersPage />
                         <Route path=path!("/security/users/new") view=users::UserFormPage />
                         <Route path=path!("/security/users/:id") view=users::UserFormPage />

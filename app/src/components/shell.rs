@@ -26,6 +26,13 @@ fn menu_label(i18n: leptos_i18n::I18nContext<Locale>, key: &str) -> String {
         "permissions" => t_string!(i18n, menu_permissions),
         "audit_log" => t_string!(i18n, menu_audit_log),
         "profile" => t_string!(i18n, menu_profile),
+        "projects" => t_string!(i18n, menu_projects),
+        "project_groups" => t_string!(i18n, menu_project_groups),
+        "template_categories" => t_string!(i18n, menu_template_categories),
+        "training" => t_string!(i18n, menu_training),
+        "job_templates" => t_string!(i18n, menu_job_templates),
+        "images" => t_string!(i18n, menu_images),
+        "repositories" => t_string!(i18n, menu_repositories),
         "api_tokens" => t_string!(i18n, menu_api_tokens),
         other => other,
     }

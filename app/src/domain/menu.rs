@@ -32,6 +32,21 @@ pub struct MenuGroup {
 pub const MENU: &[MenuGroup] = &[
     MenuGroup { label: "workspace", items: &[MenuItem { label: "home", path: "/", resource: Resource::Home }] },
     MenuGroup {
+        label: "projects",
+        items: &[
+            MenuItem { label: "project_groups", path: "/projects/org", resource: Resource::Projects },
+            MenuItem { label: "template_categories", path: "/projects/categories", resource: Resource::Projects },
+        ],
+    },
+    MenuGroup {
+        label: "training",
+        items: &[
+            MenuItem { label: "job_templates", path: "/job-templates", resource: Resource::JobTemplates },
+            MenuItem { label: "images", path: "/images", resource: Resource::Images },
+            MenuItem { label: "repositories", path: "/repositories", resource: Resource::Repositories },
+        ],
+    },
+    MenuGroup {
         label: "security",
         items: &[
             MenuItem { label: "users", path: "/security/users", resource: Resource::Users },
@@ -74,7 +89,7 @@ mod tests {
         let gamma: HashSet<PermissionKey> = menu_permissions().filter(|p| p.in_gamma()).collect();
         let menu = visible_menu(&gamma);
         let labels: Vec<&str> = menu.iter().map(|(g, _)| g.label).collect();
-        assert_eq!(labels, ["workspace", "account"]);
+        assert_eq!(labels, ["workspace", "projects", "training", "account"]);
     }
 
     #[test]

@@ -3,9 +3,12 @@
 pub mod account;
 pub mod audit_log;
 pub mod home;
+pub mod job_templates;
 pub mod login;
 pub mod not_found;
 pub mod permissions;
+pub mod projects;
+pub mod registry;
 pub mod roles;
 pub mod tokens;
 pub mod users;
