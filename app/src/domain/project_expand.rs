@@ -180,7 +180,41 @@ pub fn check_org(raw: Map<String, Value>, clusters: &[String]) -> Result<Checked
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
     use serde_json::json;
+
+    fn any_value() -> impl Strategy<Value = Value> {
+        prop_oneof![
+            Just(Value::Null),
+            any::<i64>().prop_map(Value::from),
+            "\\PC{0,40}".prop_map(Value::from),
+            proptest::collection::hash_map("[a-z]{1,8}", "\\PC{0,12}", 0..3)
+                .prop_map(|m| Value::Object(m.into_iter().map(|(k, v)| (k, Value::from(v))).collect())),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn never_panics_and_accepted_values_recheck(
+            entries in proptest::collection::vec(
+                (prop_oneof![Just("cluster"), Just("node_selector"), Just("org"), Just("volume_mount"),
+                    Just("namespaces"), Just("index"), Just("other")], any_value()),
+                0..6,
+            )
+        ) {
+            let raw: Map<String, Value> = entries.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
+            let clusters = vec!["local".to_owned()];
+            if let Ok(checked) = check_org(raw.clone(), &clusters) {
+                let again = serde_json::to_value(&checked.expand).unwrap();
+                let rechecked = check_org(again.as_object().cloned().unwrap(), &clusters).unwrap();
+                prop_assert_eq!(rechecked.expand, checked.expand);
+            }
+            if let Ok(checked) = check_category(raw) {
+                let again = serde_json::to_value(&checked.expand).unwrap();
+                prop_assert_eq!(check_category(again.as_object().cloned().unwrap()).unwrap().expand, checked.expand);
+            }
+        }
+    }
 
     fn obj(v: Value) -> Map<String, Value> {
         v.as_object().cloned().unwrap_or_default()
