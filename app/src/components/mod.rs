@@ -3,6 +3,7 @@
 
 pub mod arg_form;
 pub mod gate;
+pub mod list_page;
 pub mod pager;
 pub mod session;
 pub mod shell;

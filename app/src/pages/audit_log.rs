@@ -4,7 +4,7 @@ use leptos::prelude::*;
 
 use super::when;
 use crate::client;
-use crate::components::gate::Gate;
+use crate::components::list_page::ListPage;
 use crate::components::pager::Pager;
 use crate::components::status::fetched;
 use crate::domain::permissions::{Action, PermissionKey, Resource};
@@ -54,9 +54,10 @@ pub fn AuditLogPage() -> impl IntoView {
     });
     let total = Signal::derive(move || entries.get().and_then(Result::ok).map_or(0, |p| p.total));
     view! {
-        <Gate permission=PermissionKey::new(Action::List, Resource::AuditLog)>
-            <section>
-                <h1>{t!(i18n, audit_title)}</h1>
+        <ListPage
+            permission=PermissionKey::new(Action::List, Resource::AuditLog)
+            title=Signal::derive(move || t_string!(i18n, audit_title).to_owned())
+        >
                 <div class="filters">
                     <input placeholder=move || t_string!(i18n, who) bind:value=username on:input=move |_| page.set(1) />
                     <select on:change=move |ev| { outcome.set(event_target_value(&ev)); page.set(1); }>
@@ -86,7 +87,6 @@ pub fn AuditLogPage() -> impl IntoView {
                         </table>
                     })}
                 <Pager page=page page_size=PAGE_SIZE total=total />
-            </section>
-        </Gate>
+        </ListPage>
     }
 }

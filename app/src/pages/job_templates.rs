@@ -9,6 +9,7 @@ use serde_json::{Map, Value};
 use crate::client::{self, ClientError};
 use crate::components::arg_form::ArgForm;
 use crate::components::gate::Gate;
+use crate::components::list_page::ListPage;
 use crate::components::status::{ErrorBox, FieldError, fetched, id_param};
 use crate::domain::arg_schema::ArgSchema;
 use crate::domain::permissions::{Action, PermissionKey, Resource};
@@ -20,12 +21,11 @@ pub fn TemplatesPage() -> impl IntoView {
     let i18n = use_i18n();
     let list = LocalResource::new(|| client::get::<Page<JobTemplate>>("/api/v1/job-templates?page_size=200"));
     view! {
-        <Gate permission=PermissionKey::new(Action::List, Resource::JobTemplates)>
-            <section>
-                <div class="page-head">
-                    <h1>{t!(i18n, menu_job_templates)}</h1>
-                    <a class="button" href="/job-templates/new">{t!(i18n, new_template)}</a>
-                </div>
+        <ListPage
+            permission=PermissionKey::new(Action::List, Resource::JobTemplates)
+            title=Signal::derive(move || t_string!(i18n, menu_job_templates).to_owned())
+            new=("/job-templates/new", Signal::derive(move || t_string!(i18n, new_template).to_owned()))
+        >
                 {fetched(list, move |list| view! {
                     <table>
                         <thead><tr><th>{t!(i18n, category)}</th><th>{t!(i18n, role_name)}</th><th>{t!(i18n, version)}</th>
@@ -44,8 +44,7 @@ pub fn TemplatesPage() -> impl IntoView {
                         </tbody>
                     </table>
                 })}
-            </section>
-        </Gate>
+        </ListPage>
     }
 }
 

@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 
 use crate::client;
-use crate::components::gate::Gate;
+use crate::components::list_page::ListPage;
 use crate::components::status::fetched;
 use crate::domain::permissions::{Action, PermissionKey, Resource};
 use crate::i18n::*;
@@ -14,9 +14,10 @@ pub fn PermissionsPage() -> impl IntoView {
     let i18n = use_i18n();
     let perms = LocalResource::new(|| client::get::<Page<Permission>>("/api/v1/permissions?page_size=200"));
     view! {
-        <Gate permission=PermissionKey::new(Action::List, Resource::Permissions)>
-            <section>
-                <h1>{t!(i18n, permissions_title)}</h1>
+        <ListPage
+            permission=PermissionKey::new(Action::List, Resource::Permissions)
+            title=Signal::derive(move || t_string!(i18n, permissions_title).to_owned())
+        >
                 {fetched(perms, move |page| view! {
                         <table>
                             <thead><tr><th>{t!(i18n, resource)}</th><th>{t!(i18n, action)}</th><th>{t!(i18n, admin_only)}</th></tr></thead>
@@ -31,7 +32,6 @@ pub fn PermissionsPage() -> impl IntoView {
                             </tbody>
                         </table>
                     })}
-            </section>
-        </Gate>
+        </ListPage>
     }
 }

@@ -8,6 +8,7 @@ use serde_json::{Map, Value, json};
 
 use crate::client::{self, ClientError};
 use crate::components::gate::Gate;
+use crate::components::list_page::ListPage;
 use crate::components::pager::Pager;
 use crate::components::status::{ErrorBox, FieldError, fetched, id_param};
 use crate::domain::permissions::{Action, PermissionKey, Resource};
@@ -50,17 +51,20 @@ fn ProjectList(kind: ProjectKind) -> impl IntoView {
         }
     });
     let total = Signal::derive(move || list.get().and_then(Result::ok).map_or(0, |p| p.total));
-    let (title, new_label) = match kind {
-        ProjectKind::Org => (t_string!(i18n, menu_project_groups), t_string!(i18n, new_project)),
-        ProjectKind::JobTemplate => (t_string!(i18n, menu_template_categories), t_string!(i18n, new_category)),
+    let title = Signal::derive(move || match kind {
+        ProjectKind::Org => t_string!(i18n, menu_project_groups).to_owned(),
+        ProjectKind::JobTemplate => t_string!(i18n, menu_template_categories).to_owned(),
+    });
+    let new_label = Signal::derive(move || match kind {
+        ProjectKind::Org => t_string!(i18n, new_project).to_owned(),
+        ProjectKind::JobTemplate => t_string!(i18n, new_category).to_owned(),
+    });
+    let new_href = match kind {
+        ProjectKind::Org => "/projects/new?kind=org",
+        ProjectKind::JobTemplate => "/projects/new?kind=job-template",
     };
     view! {
-        <Gate permission=PermissionKey::new(Action::List, Resource::Projects)>
-            <section>
-                <div class="page-head">
-                    <h1>{title}</h1>
-                    <a class="button" href=format!("/projects/new?kind={}", kind.as_str())>{new_label}</a>
-                </div>
+        <ListPage permission=PermissionKey::new(Action::List, Resource::Projects) title=title new=(new_href, new_label)>
                 {fetched(list, move |list| view! {
                     <table>
                         <thead><tr>
@@ -81,8 +85,7 @@ fn ProjectList(kind: ProjectKind) -> impl IntoView {
                     </table>
                 })}
                 <Pager page=page page_size=PAGE_SIZE total=total />
-            </section>
-        </Gate>
+        </ListPage>
     }
 }
 

@@ -6,6 +6,7 @@ use leptos_router::hooks::use_navigate;
 
 use crate::client::{self, ClientError};
 use crate::components::gate::Gate;
+use crate::components::list_page::ListPage;
 use crate::components::status::{ErrorBox, FieldError, fetched, id_param};
 use crate::domain::permissions::{Action, PermissionKey, Resource};
 use crate::i18n::*;
@@ -16,12 +17,11 @@ pub fn RepositoriesPage() -> impl IntoView {
     let i18n = use_i18n();
     let list = LocalResource::new(|| client::get::<Page<Repository>>("/api/v1/repositories?page_size=200"));
     view! {
-        <Gate permission=PermissionKey::new(Action::List, Resource::Repositories)>
-            <section>
-                <div class="page-head">
-                    <h1>{t!(i18n, menu_repositories)}</h1>
-                    <a class="button" href="/repositories/new">{t!(i18n, new_repository)}</a>
-                </div>
+        <ListPage
+            permission=PermissionKey::new(Action::List, Resource::Repositories)
+            title=Signal::derive(move || t_string!(i18n, menu_repositories).to_owned())
+            new=("/repositories/new", Signal::derive(move || t_string!(i18n, new_repository).to_owned()))
+        >
                 {fetched(list, move |list| view! {
                     <table>
                         <thead><tr><th>{t!(i18n, role_name)}</th><th>{t!(i18n, server)}</th><th>{t!(i18n, username)}</th>
@@ -39,8 +39,7 @@ pub fn RepositoriesPage() -> impl IntoView {
                         </tbody>
                     </table>
                 })}
-            </section>
-        </Gate>
+        </ListPage>
     }
 }
 
@@ -131,12 +130,11 @@ pub fn ImagesPage() -> impl IntoView {
     let i18n = use_i18n();
     let list = LocalResource::new(|| client::get::<Page<Image>>("/api/v1/images?page_size=200"));
     view! {
-        <Gate permission=PermissionKey::new(Action::List, Resource::Images)>
-            <section>
-                <div class="page-head">
-                    <h1>{t!(i18n, menu_images)}</h1>
-                    <a class="button" href="/images/new">{t!(i18n, new_image)}</a>
-                </div>
+        <ListPage
+            permission=PermissionKey::new(Action::List, Resource::Images)
+            title=Signal::derive(move || t_string!(i18n, menu_images).to_owned())
+            new=("/images/new", Signal::derive(move || t_string!(i18n, new_image).to_owned()))
+        >
                 {fetched(list, move |list| view! {
                     <table>
                         <thead><tr><th>{t!(i18n, image_name)}</th><th>{t!(i18n, repository)}</th><th>{t!(i18n, description)}</th><th>{t!(i18n, creator)}</th></tr></thead>
@@ -152,8 +150,7 @@ pub fn ImagesPage() -> impl IntoView {
                         </tbody>
                     </table>
                 })}
-            </section>
-        </Gate>
+        </ListPage>
     }
 }
 

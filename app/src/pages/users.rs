@@ -9,6 +9,7 @@ use leptos_router::hooks::use_navigate;
 use super::when;
 use crate::client::{self, ClientError};
 use crate::components::gate::Gate;
+use crate::components::list_page::ListPage;
 use crate::components::pager::Pager;
 use crate::components::status::{ErrorBox, FieldError, fetched, id_param};
 use crate::domain::permissions::{Action, PermissionKey, Resource};
@@ -19,10 +20,15 @@ const PAGE_SIZE: u32 = 20;
 
 #[component]
 pub fn UsersPage() -> impl IntoView {
+    let i18n = use_i18n();
     view! {
-        <Gate permission=PermissionKey::new(Action::List, Resource::Users)>
+        <ListPage
+            permission=PermissionKey::new(Action::List, Resource::Users)
+            title=Signal::derive(move || t_string!(i18n, users_title).to_owned())
+            new=("/security/users/new", Signal::derive(move || t_string!(i18n, new_user).to_owned()))
+        >
             <UserList />
-        </Gate>
+        </ListPage>
     }
 }
 
@@ -36,11 +42,6 @@ fn UserList() -> impl IntoView {
     });
     let total = Signal::derive(move || users.get().and_then(Result::ok).map_or(0, |p| p.total));
     view! {
-        <section>
-            <div class="page-head">
-                <h1>{t!(i18n, users_title)}</h1>
-                <a class="button" href="/security/users/new">{t!(i18n, new_user)}</a>
-            </div>
             {fetched(users, move |list| view! {
                     <table>
                         <thead><tr>
@@ -66,7 +67,7 @@ fn UserList() -> impl IntoView {
                     </table>
                 })}
             <Pager page=page page_size=PAGE_SIZE total=total />
-        </section>
+
     }
 }
 
