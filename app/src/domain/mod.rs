@@ -1,9 +1,11 @@
 //! Pure rules shared by the server and the browser: no I/O, unit- and property-tested.
 
 pub mod arg_schema;
+pub mod dag;
 pub mod env_lines;
 pub mod host_aliases;
 pub mod language;
+pub mod layout;
 pub mod menu;
 pub mod mounts;
 pub mod node_selector;
