@@ -103,13 +103,24 @@ on_both_backends!(templates_are_validated_ordered_and_released, async |app: Test
     }
 
     let mine: Value = ann.get_as("/api/v1/job-templates").await;
-    assert_eq!(ids_of(&mine, "name"), ["train-a", "train-b", "late-one"], "category index, then template index");
+    assert_eq!(
+        ids_of(&mine, "name"),
+        ["train-a", "train-b", "shell", "python", "late-one"],
+        "category index, then template index (the seeded templates sit in basic-commands, index 1)"
+    );
     let theirs: Value = bob.get_as("/api/v1/job-templates").await;
-    assert_eq!(ids_of(&theirs, "name"), ["train-a", "late-one"], "others see released templates only");
+    assert_eq!(
+        ids_of(&theirs, "name"),
+        ["train-a", "shell", "python", "late-one"],
+        "others see released templates only"
+    );
     let (status, _) = bob.get(&format!("/api/v1/job-templates/{b_id}")).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     let all: Value = admin.get_as("/api/v1/job-templates").await;
-    assert_eq!(all["total"], 3);
+    assert_eq!(all["total"], 5);
+    let shell = all["items"].as_array().unwrap().iter().find(|t| t["name"] == "shell").unwrap();
+    assert_eq!(shell["command"], "bash -c");
+    assert_eq!(shell["args"][0]["args"][0]["name"], "script", "the seeded templates are complete");
 
     let (status, _) =
         ann.put(&format!("/api/v1/job-templates/{b_id}"), &template("train-b", early, img, "Release", 2)).await;
@@ -173,6 +184,7 @@ on_both_backends!(template_errors_name_every_bad_field, async |app: TestApp| {
     let (status, body) = admin.post("/api/v1/job-templates", &unknown_type).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(common::error_fields(&body), ["args[0].args[0].type"]);
-    let (_, list) = admin.get("/api/v1/job-templates").await;
-    assert_eq!(list["total"], 0, "nothing was written");
+    let list: Value = admin.get_as("/api/v1/job-templates").await;
+    assert!(!ids_of(&list, "name").contains(&"ok-name".to_owned()), "nothing was written");
+    assert_eq!(list["total"], 2, "only the seeded templates");
 });

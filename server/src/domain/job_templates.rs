@@ -207,24 +207,27 @@ pub async fn save(db: &Db, caller: &Identity, id: Option<i64>, input: TemplateIn
     let checked = check_fields(&input)?;
     let mut conn = db.write().await?;
     let id = transaction!(&mut conn, |tx| {
-        if let Some(id) = id {
-            changeable(tx, caller, id).await?;
-        }
+        let Some(id) = id else { return insert_checked(tx, caller.user_id.0, &input).await };
+        changeable(tx, caller, id).await?;
         check_references(tx, &input).await?;
-        let clash = rows::id_named(tx, input.name.trim()).await?;
-        if clash.is_some() && clash != id {
+        if rows::id_named(tx, input.name.trim()).await?.is_some_and(|other| other != id) {
             return Err(Error::Conflict { field: "name", message: "a job template has this name".into() });
         }
-        let values = values(&input, &checked);
-        match id {
-            Some(id) => {
-                rows::update(tx, id, &values).await?;
-                Ok::<_, Error>(id)
-            }
-            None => Ok(rows::insert(tx, &values, caller.user_id.0, values.updated_at).await?),
-        }
+        rows::update(tx, id, &values(&input, &checked)).await?;
+        Ok::<_, Error>(id)
     })?;
     get(db, caller, id).await
+}
+
+/// Inserts a template checked like any other (the first-start seed uses it too).
+pub async fn insert_checked(tx: &mut Tx<'_>, creator: i64, input: &TemplateInput) -> Result<i64> {
+    let checked = check_fields(input)?;
+    check_references(tx, input).await?;
+    if rows::id_named(tx, input.name.trim()).await?.is_some() {
+        return Err(Error::Conflict { field: "name", message: "a job template has this name".into() });
+    }
+    let values = values(input, &checked);
+    Ok(rows::insert(tx, &values, creator, values.updated_at).await?)
 }
 
 /// Copies a visible template under the name `<name>-copy-<4 hex>`, owned by the caller.

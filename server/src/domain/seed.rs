@@ -1,20 +1,24 @@
-//! First-start data: the built-in administrator, project `public`, and the job-template
-//! categories. Runs once, when the database has no users yet.
+//! First-start data: the built-in administrator, project `public`, the job-template
+//! categories, and basic runtime images and job templates (shell, python). Runs once, when the database has no users yet.
 
 use app::model::{ProjectKind, UserId};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
 use super::accounts::{PUBLIC_PROJECT, provision};
+use super::job_templates;
 use super::login::make_admin;
 use super::{Error, Result};
 use crate::auth::{password, secret};
 use crate::db::projects::NewProjectRow;
+use crate::db::registry::{self, ImageValues};
 use crate::db::schema::users;
 use crate::db::users::NewUserRow;
 use crate::db::{self, Db, projects};
 use crate::{transaction, with_tx};
+use app::domain::arg_schema::ArgSchema;
 use app::domain::project_expand::OrgExpand;
+use app::model::{TemplateExpand, TemplateInput, TemplateVersion};
 
 /// Name of the built-in administrator.
 pub const ADMIN_USERNAME: &str = "admin";
@@ -59,6 +63,46 @@ fn project_row<'a>(
     }
 }
 
+/// Runtime images and the basic job templates: (image, template name, command, argument
+/// name, default argument, description).
+const TEMPLATES: &[(&str, &str, &str, &str, &str, &str)] = &[
+    ("debian:bookworm-slim", "shell", "bash -c", "script", "echo \"hello from {{run_id}}\"", "Runs a Bash script"),
+    ("python:3.11-slim", "python", "python3 -c", "code", "print('hello from Cubist')", "Runs Python code"),
+];
+
+async fn seed_templates(tx: &mut crate::db::Tx<'_>, admin: UserId, now: chrono::NaiveDateTime) -> Result<()> {
+    let Some(category) = projects::by_name(tx, ProjectKind::JobTemplate, CATEGORIES[0].0).await? else {
+        return Ok(());
+    };
+    for (index, (image, name, command, arg, default, description)) in (1..).zip(TEMPLATES) {
+        let values = ImageValues { name: image, repository_id: None, description, entrypoint: "", updated_at: now };
+        let image_id = registry::insert_image(tx, &values, admin.0, now).await?;
+        let schema: ArgSchema = serde_json::from_value(serde_json::json!([{"label": "Task", "args": [
+            {"name": arg, "type": "text", "label": arg, "default": default, "description": description}
+        ]}]))
+        .unwrap_or_default();
+        let input = TemplateInput {
+            category_id: category.0,
+            name: (*name).to_owned(),
+            version: TemplateVersion::Release,
+            image_id,
+            description: (*description).to_owned(),
+            workdir: String::new(),
+            command: (*command).to_owned(),
+            volume_mount: String::new(),
+            env: String::new(),
+            service_account: String::new(),
+            privileged: false,
+            host_aliases: String::new(),
+            args: schema,
+            demo: serde_json::Map::new(),
+            expand: TemplateExpand { index, help_url: None, extra: serde_json::Map::new() },
+        };
+        job_templates::insert_checked(tx, admin.0, &input).await?;
+    }
+    Ok(())
+}
+
 pub async fn run(db: &Db, admin_password: Option<&str>, clusters: &[String]) -> Result<Seeded> {
     let mut conn = db.write().await?;
     let count: i64 =
@@ -95,6 +139,7 @@ pub async fn run(db: &Db, admin_password: Option<&str>, clusters: &[String]) -> 
         let id: UserId = db::users::insert(tx, &row).await?;
         provision(tx, id, ADMIN_USERNAME, now).await?;
         make_admin(tx, id).await?;
+        seed_templates(tx, id, now).await?;
         Ok::<_, Error>(())
     })?;
     Ok(Seeded::Fresh { generated_admin_password: generated })
