@@ -76,7 +76,8 @@ pub async fn build(config: Config) -> Result<Built, StartError> {
         None => crypto::SecretBox::from_data_dir(&config.data_dir),
     }
     .map_err(|problem| config::ConfigError { variable: "CUBIST_SECRET_KEY".into(), problem })?;
-    let state = AppState { db, config: Arc::new(config), web, oidc, secrets };
+    let login_throttle = Arc::default();
+    let state = AppState { db, config: Arc::new(config), web, oidc, secrets, login_throttle };
     let (api, mut openapi, mut routes) = api::routes(state.clone()).finish();
     routes.push(RouteInfo { method: "GET", path: OPENAPI_PATH.into(), permission: None });
     let catalog = domain::rbac::catalog(routes.iter().filter_map(|r| r.permission));

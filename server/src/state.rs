@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use crate::auth::oidc::OidcProvider;
+use crate::auth::throttle::LoginThrottle;
 use crate::config::Config;
 use crate::crypto::SecretBox;
 use crate::db::Db;
@@ -17,4 +18,6 @@ pub struct AppState {
     pub oidc: Option<Arc<OidcProvider>>,
     /// Seals stored credentials.
     pub secrets: SecretBox,
+    /// Failed password sign-ins, to slow guessing.
+    pub login_throttle: Arc<LoginThrottle>,
 }

@@ -206,3 +206,18 @@ async fn trusted_header_sqlite() {
 async fn trusted_header_postgres() {
     trusted_header_signs_in_and_password_is_break_glass_only(Backend::Postgres).await;
 }
+
+on_both_backends!(repeated_failures_are_throttled, async |app: TestApp| {
+    let client = app.anonymous();
+    for _ in 0..server::auth::throttle::MAX_FAILURES {
+        let (status, _) =
+            client.post("/api/v1/auth/login", &json!({"username": "admin", "password": "wrong-guess"})).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+    let (status, body) =
+        client.post("/api/v1/auth/login", &json!({"username": "admin", "password": ADMIN_PASSWORD})).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "even the right password waits: {body}");
+    assert_eq!(common::error_code(&body), "rate_limited");
+    let (status, _) = client.post("/api/v1/auth/login", &json!({"username": "other", "password": "whatever-1"})).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "other usernames are not locked");
+});

@@ -45,6 +45,7 @@ async fn methods(State(state): State<AppState>) -> Json<LoginMethods> {
     responses((status = 200, body = User), (status = 401, body = app::model::ErrorResponse)))]
 async fn password_login(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     jar: CookieJar,
     ApiJson(body): ApiJson<LoginRequest>,
 ) -> Result<impl IntoResponse, (Extension<AuditActor>, ApiError)> {
@@ -53,7 +54,7 @@ async fn password_login(
         let refused = ApiError::new(ErrorCode::Forbidden, "password sign-in is turned off; use single sign-on");
         return Err((Extension(actor), refused));
     }
-    sign_in(&state, jar, body, false).await.map_err(|e| (Extension(actor), e))
+    sign_in(&state, peer, jar, body, false).await.map_err(|e| (Extension(actor), e))
 }
 
 /// Administrators' password sign-in, always available (break-glass when SSO is down).
@@ -61,20 +62,41 @@ async fn password_login(
     responses((status = 200, body = User), (status = 403, body = app::model::ErrorResponse)))]
 async fn break_glass_login(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     jar: CookieJar,
     ApiJson(body): ApiJson<LoginRequest>,
 ) -> Result<impl IntoResponse, (Extension<AuditActor>, ApiError)> {
     let actor = AuditActor { user_id: None, username: body.username.trim().to_owned() };
-    sign_in(&state, jar, body, true).await.map_err(|e| (Extension(actor), e))
+    sign_in(&state, peer, jar, body, true).await.map_err(|e| (Extension(actor), e))
 }
 
 async fn sign_in(
     state: &AppState,
+    peer: SocketAddr,
     jar: CookieJar,
     body: LoginRequest,
     admin_only: bool,
 ) -> ApiResult<impl IntoResponse + use<>> {
-    let session = login::with_password(&state.db, &state.config, &body.username, &body.password, admin_only).await?;
+    // Per username and address: an attacker is slowed without locking the user out elsewhere.
+    let keys = [format!("{}@{}", body.username.trim(), peer.ip())];
+    if let Some(wait) = state.login_throttle.locked(&keys) {
+        let minutes = wait.as_secs().div_ceil(60);
+        return Err(ApiError::new(
+            ErrorCode::RateLimited,
+            format!("too many failed sign-ins; try again in {minutes} min"),
+        ));
+    }
+    let session = match login::with_password(&state.db, &state.config, &body.username, &body.password, admin_only).await
+    {
+        Ok(session) => session,
+        Err(e) => {
+            if matches!(e, crate::domain::Error::Unauthenticated(_)) {
+                state.login_throttle.record_failure(&keys);
+            }
+            return Err(e.into());
+        }
+    };
+    state.login_throttle.record_success(&keys);
     let user_id = session.user.id;
     let jar = add_session_cookies(state, jar, session.token, session.csrf);
     let user = accounts::get(&state.db, app::model::UserId(user_id)).await?;

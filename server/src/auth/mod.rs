@@ -7,6 +7,7 @@ pub mod identity;
 pub mod oidc;
 pub mod password;
 pub mod secret;
+pub mod throttle;
 pub mod trusted_header;
 
 pub use identity::{AuthVia, Identity};

@@ -1,0 +1,73 @@
+//! Slows password guessing: after `MAX_FAILURES` failed sign-ins for one key (the login
+//! handler uses username and client address) within `WINDOW`, further attempts are refused
+//! until the window has passed. Kept in memory per server process.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+pub const MAX_FAILURES: u32 = 5;
+pub const WINDOW: Duration = Duration::from_secs(15 * 60);
+/// Bound on remembered keys, so a flood of random usernames cannot grow memory without end.
+const MAX_KEYS: usize = 100_000;
+
+#[derive(Default)]
+pub struct LoginThrottle {
+    failures: Mutex<HashMap<String, (u32, Instant)>>,
+}
+
+impl LoginThrottle {
+    /// `Some(wait)` when any of `keys` is locked out.
+    pub fn locked(&self, keys: &[String]) -> Option<Duration> {
+        let now = Instant::now();
+        let map = self.failures.lock().ok()?;
+        keys.iter()
+            .filter_map(|k| map.get(k))
+            .filter(|(count, since)| *count >= MAX_FAILURES && now.duration_since(*since) < WINDOW)
+            .map(|(_, since)| WINDOW - now.duration_since(*since))
+            .max()
+    }
+
+    pub fn record_failure(&self, keys: &[String]) {
+        let now = Instant::now();
+        let Ok(mut map) = self.failures.lock() else { return };
+        if map.len() >= MAX_KEYS {
+            map.retain(|_, (_, since)| now.duration_since(*since) < WINDOW);
+        }
+        for key in keys {
+            let entry = map.entry(key.clone()).or_insert((0, now));
+            if now.duration_since(entry.1) >= WINDOW {
+                *entry = (0, now);
+            }
+            entry.0 += 1;
+        }
+    }
+
+    pub fn record_success(&self, keys: &[String]) {
+        if let Ok(mut map) = self.failures.lock() {
+            for key in keys {
+                map.remove(key);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locks_after_repeated_failures_and_success_clears() {
+        let t = LoginThrottle::default();
+        let keys = vec!["user:bob".to_owned()];
+        for _ in 0..MAX_FAILURES - 1 {
+            t.record_failure(&keys);
+        }
+        assert!(t.locked(&keys).is_none());
+        t.record_failure(&keys);
+        assert!(t.locked(&keys).is_some_and(|d| d <= WINDOW));
+        assert!(t.locked(&["user:alice".to_owned()]).is_none());
+        t.record_success(&keys);
+        assert!(t.locked(&keys).is_none());
+    }
+}
