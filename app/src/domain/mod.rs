@@ -1,6 +1,7 @@
 //! Pure rules shared by the server and the browser: no I/O, unit- and property-tested.
 
 pub mod arg_schema;
+pub mod cron;
 pub mod dag;
 pub mod env_lines;
 pub mod host_aliases;
