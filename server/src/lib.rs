@@ -113,7 +113,7 @@ pub async fn serve(listener: tokio::net::TcpListener, built: Built) -> std::io::
     axum::serve(listener, service).with_graceful_shutdown(shutdown_signal()).await
 }
 
-/// Periodic clean-up: expired sessions and abandoned sign-on attempts are deleted every hour.
+/// Periodic clean-up: expired sessions are deleted every hour.
 async fn housekeeping(state: AppState) {
     let mut every_hour = tokio::time::interval(std::time::Duration::from_secs(3600));
     loop {
@@ -121,12 +121,7 @@ async fn housekeeping(state: AppState) {
         let deleted = match state.db.write().await {
             Ok(mut conn) => {
                 let now = db::now();
-                let mut tx = conn.tx();
-                let stale = now - chrono::Duration::hours(1);
-                match db::oidc_logins::delete_older_than(&mut tx, stale).await {
-                    Ok(_) => db::sessions::delete_expired(&mut tx, now).await,
-                    Err(e) => Err(e),
-                }
+                db::sessions::delete_expired(&mut conn.tx(), now).await
             }
             Err(e) => Err(e),
         };

@@ -156,3 +156,37 @@ on_both_backends!(every_write_is_audited_with_its_outcome, async |app: TestApp| 
     let hal_only: Value = admin.get_as("/api/v1/audit-log?username=hal").await;
     assert_eq!(hal_only["total"], 2);
 });
+
+on_both_backends!(delegated_user_managers_cannot_grant_roles, async |app: TestApp| {
+    let admin = app.admin().await;
+    let ivy = app.user("ivy").await;
+    let perms: Value = admin.get_as("/api/v1/permissions?page_size=200").await;
+    let pick = |action: &str| {
+        perms["items"].as_array().unwrap().iter().find(|p| p["action"] == action && p["resource"] == "users").unwrap()["id"].clone()
+    };
+    let (_, role) = admin
+        .post("/api/v1/roles", &json!({"name": "User managers", "permissions": [pick("edit"), pick("show")]}))
+        .await;
+    let ivy_me: app::model::Me = ivy.get_as("/api/v1/me").await;
+    let mut roles: Vec<i64> = ivy_me.user.roles.iter().map(|r| r.id.0).collect();
+    roles.push(role["id"].as_i64().unwrap());
+    let (status, _) = admin.patch(&format!("/api/v1/users/{}", ivy_me.user.id), &json!({"roles": roles})).await;
+    assert_eq!(status, StatusCode::OK);
+
+    let admin_role: Value = admin.get_as("/api/v1/roles?q=Admin&personal=false").await;
+    let admin_id = admin_role["items"][0]["id"].as_i64().unwrap();
+    let mut escalate = roles.clone();
+    escalate.push(admin_id);
+    let (status, _) = ivy.patch(&format!("/api/v1/users/{}", ivy_me.user.id), &json!({"roles": escalate})).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "editing users does not include granting roles");
+
+    let (_, token) = ivy.post("/api/v1/me/tokens", &json!({"name": "cli"})).await;
+    let program = common::Client::with_token(&app.base, token["secret"].as_str().unwrap());
+    let (status, _) = program.get("/api/v1/me").await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) =
+        admin.patch(&format!("/api/v1/users/{}", ivy_me.user.id), &json!({"password": "a-brand-new-one"})).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = program.get("/api/v1/me").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "a password reset revokes API tokens too");
+});

@@ -181,7 +181,7 @@ async fn trusted_header_signs_in_and_password_is_break_glass_only(backend: Backe
         .anonymous()
         .post("/api/v1/auth/break-glass", &json!({"username": "frank", "password": "frank-password"}))
         .await;
-    assert_eq!(status, StatusCode::FORBIDDEN, "break-glass is for administrators only");
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "break-glass is for administrators only, and says no more");
     let (_, methods) = app.anonymous().get("/api/v1/auth/methods").await;
     assert_eq!(methods["primary"], "trusted-header");
 

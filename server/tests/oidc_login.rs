@@ -176,9 +176,11 @@ async fn oidc_flow(backend: Backend) {
     assert_eq!(me.user.username, "oliviastone");
     assert!(me.roles.iter().any(|r| r.name == "Gamma") && me.projects[0].name == "public");
 
-    // The same state cannot be used twice.
+    // The callback only works in the browser that started the attempt, and only once.
     let replay = callback(&app.anonymous(), "code-1", &params["state"]).await;
     assert_eq!(replay.status(), StatusCode::UNAUTHORIZED);
+    let again = callback(&client, "code-1", &params["state"]).await;
+    assert_eq!(again.status(), StatusCode::UNAUTHORIZED, "the attempt cookie is cleared after use");
 
     // A token whose nonce does not match the attempt is refused.
     let params = start(&client).await;
@@ -186,8 +188,19 @@ async fn oidc_flow(backend: Backend) {
         "code-2".into(),
         Grant { nonce: "forged".into(), challenge: params["code_challenge"].clone(), username: "mallory".into() },
     );
-    let forged = callback(&app.anonymous(), "code-2", &params["state"]).await;
+    let forged = callback(&client, "code-2", &params["state"]).await;
     assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+
+    // A provider user named like a local account does not take it over.
+    let params = start(&client).await;
+    provider.grants.lock().unwrap().insert(
+        "code-3".into(),
+        Grant { nonce: params["nonce"].clone(), challenge: params["code_challenge"].clone(), username: "admin".into() },
+    );
+    let takeover = callback(&client, "code-3", &params["state"]).await;
+    assert_eq!(takeover.status(), StatusCode::FORBIDDEN);
+    let me: Me = client.get_as("/api/v1/me").await;
+    assert_eq!(me.user.username, "oliviastone", "still the SSO user, not admin");
 
     // Password sign-in is off; administrators keep break-glass access.
     let (status, _) = app

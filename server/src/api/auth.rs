@@ -79,23 +79,14 @@ async fn sign_in(
 ) -> ApiResult<impl IntoResponse + use<>> {
     // Per username and address: an attacker is slowed without locking the user out elsewhere.
     let keys = [format!("{}@{}", body.username.trim(), peer.ip())];
-    if let Some(wait) = state.login_throttle.locked(&keys) {
+    if let Err(wait) = state.login_throttle.try_attempt(&keys) {
         let minutes = wait.as_secs().div_ceil(60);
         return Err(ApiError::new(
             ErrorCode::RateLimited,
             format!("too many failed sign-ins; try again in {minutes} min"),
         ));
     }
-    let session = match login::with_password(&state.db, &state.config, &body.username, &body.password, admin_only).await
-    {
-        Ok(session) => session,
-        Err(e) => {
-            if matches!(e, crate::domain::Error::Unauthenticated(_)) {
-                state.login_throttle.record_failure(&keys);
-            }
-            return Err(e.into());
-        }
-    };
+    let session = login::with_password(&state.db, &state.config, &body.username, &body.password, admin_only).await?;
     state.login_throttle.record_success(&keys);
     let user_id = session.user.id;
     let jar = add_session_cookies(state, jar, session.token, session.csrf);
@@ -134,7 +125,7 @@ async fn trusted_header_login(
     let Some(name) = trusted_header::asserted_user(config, peer.ip(), &headers) else {
         return Err(ApiError::new(ErrorCode::Unauthenticated, "no user asserted by a trusted proxy"));
     };
-    let session = login::with_external_name(&state.db, &state.config, &name).await?;
+    let session = login::with_external_name(&state.db, &state.config, &name, &format!("header:{name}")).await?;
     let actor =
         AuditActor { user_id: Some(app::model::UserId(session.user.id)), username: session.user.username.clone() };
     let jar = add_session_cookies(&state, jar, session.token, session.csrf);
@@ -148,9 +139,9 @@ fn provider(state: &AppState) -> ApiResult<&crate::auth::oidc::OidcProvider> {
 /// Starts single sign-on: redirects to the identity provider.
 #[utoipa::path(get, path = "/api/v1/auth/oidc/start", tag = "auth",
     responses((status = 303, description = "redirect to the identity provider")))]
-async fn oidc_start(State(state): State<AppState>) -> ApiResult<Redirect> {
-    let url = login::start_oidc(&state.db, provider(&state)?).await?;
-    Ok(Redirect::to(&url))
+async fn oidc_start(State(state): State<AppState>, jar: CookieJar) -> ApiResult<impl IntoResponse> {
+    let (url, attempt) = login::start_oidc(provider(&state)?, &state.secrets)?;
+    Ok((jar.add(cookies::oidc_attempt(attempt, state.config.secure_cookies)), Redirect::to(&url)))
 }
 
 /// What the identity provider sends back.
@@ -182,9 +173,12 @@ async fn oidc_callback(
         return Err((anonymous(), ApiError::new(ErrorCode::BadRequest, "code and state are required")));
     };
     let provider = provider(&state).map_err(|e| (anonymous(), e))?;
-    let session = login::finish_oidc(&state.db, &state.config, provider, &code, &st)
-        .await
-        .map_err(|e| (anonymous(), e.into()))?;
+    let attempt = jar.get(cookies::OIDC_COOKIE).map(|c| c.value().to_owned());
+    let session =
+        login::finish_oidc(&state.db, &state.config, provider, &state.secrets, &code, &st, attempt.as_deref())
+            .await
+            .map_err(|e| (anonymous(), e.into()))?;
+    let jar = jar.remove(cookies::oidc_attempt_removal());
     let actor =
         AuditActor { user_id: Some(app::model::UserId(session.user.id)), username: session.user.username.clone() };
     let jar = add_session_cookies(&state, jar, session.token, session.csrf);

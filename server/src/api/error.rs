@@ -53,6 +53,10 @@ impl ApiError {
 
 impl From<DbError> for ApiError {
     fn from(e: DbError) -> Self {
+        use diesel::result::{DatabaseErrorKind, Error as Diesel};
+        if let DbError::Query(Diesel::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) = &e {
+            return Self::new(ErrorCode::Conflict, "it was just created or changed by another request; try again");
+        }
         tracing::error!(error = %e, "database error");
         match e {
             DbError::Pool(_) | DbError::Connect(_) => Self::new(ErrorCode::Unavailable, "the database is unavailable"),

@@ -31,9 +31,10 @@ async fn list_users(State(state): State<AppState>, ApiQuery(q): ApiQuery<PageQue
 #[utoipa::path(post, path = "/api/v1/users", tag = "users", request_body = NewUser, responses((status = 201, body = User)))]
 async fn create_user(
     State(state): State<AppState>,
+    Extension(caller): Extension<Identity>,
     ApiJson(body): ApiJson<NewUser>,
 ) -> ApiResult<(StatusCode, Json<User>)> {
-    Ok((StatusCode::CREATED, Json(accounts::create(&state.db, body).await?)))
+    Ok((StatusCode::CREATED, Json(accounts::create(&state.db, body, &caller).await?)))
 }
 
 #[utoipa::path(get, path = "/api/v1/users/{id}", tag = "users", params(("id" = i64, Path)), responses((status = 200, body = User)))]
@@ -50,5 +51,5 @@ async fn update_user(
     Path(id): Path<i64>,
     ApiJson(body): ApiJson<UserUpdate>,
 ) -> ApiResult<Json<User>> {
-    Ok(Json(accounts::update(&state.db, UserId(id), body, caller.user_id).await?))
+    Ok(Json(accounts::update(&state.db, UserId(id), body, &caller).await?))
 }

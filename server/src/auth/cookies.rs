@@ -6,6 +6,9 @@ use axum_extra::extract::cookie::{Cookie, SameSite};
 pub const SESSION_COOKIE: &str = "cubist_session";
 pub const CSRF_COOKIE: &str = "cubist_csrf";
 pub const CSRF_HEADER: &str = "x-csrf-token";
+/// The sealed single-sign-on attempt, sent only to the OIDC endpoints.
+pub const OIDC_COOKIE: &str = "cubist_oidc";
+const OIDC_PATH: &str = "/api/v1/auth/oidc";
 
 /// The cookies that sign a browser in.
 pub fn sign_in(session: String, csrf: String, secure: bool, hours: i64) -> [Cookie<'static>; 2] {
@@ -25,6 +28,22 @@ pub fn sign_in(session: String, csrf: String, secure: bool, hours: i64) -> [Cook
         .max_age(max_age)
         .build();
     [session, csrf]
+}
+
+/// The cookie carrying a sealed sign-on attempt for ten minutes (Lax: it must come back on
+/// the provider's top-level redirect).
+pub fn oidc_attempt(sealed: String, secure: bool) -> Cookie<'static> {
+    Cookie::build((OIDC_COOKIE, sealed))
+        .path(OIDC_PATH)
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(secure)
+        .max_age(time::Duration::minutes(10))
+        .build()
+}
+
+pub fn oidc_attempt_removal() -> Cookie<'static> {
+    Cookie::build((OIDC_COOKIE, "")).path(OIDC_PATH).build()
 }
 
 /// Removal cookies for both.

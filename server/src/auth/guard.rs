@@ -89,8 +89,13 @@ pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Optio
             return Ok(None);
         };
         if last_used.is_none_or(|t| (now - t).num_seconds() >= TOKEN_TOUCH_SECONDS) {
+            // Never wait for the writer while holding a reader: that can deadlock the pools.
+            drop(conn);
             let mut write = state.db.write().await?;
             tokens::touch(&mut write.tx(), token_id, now).await?;
+            drop(write);
+            conn = state.db.read().await?;
+            tx = conn.tx();
         }
         (user, AuthVia::ApiToken)
     } else {
@@ -107,8 +112,11 @@ pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Optio
     if !user.active {
         return Ok(None);
     }
-    let mut conn = state.db.read().await?;
     let permissions: HashSet<PermissionKey> =
-        db::permissions::of_user(&mut conn.tx(), UserId(user.id)).await?.into_iter().collect();
-    Ok(Some(Identity { user_id: UserId(user.id), username: user.username, permissions, via }))
+        db::permissions::of_user(&mut tx, UserId(user.id)).await?.into_iter().collect();
+    let is_admin = db::users::roles_of(&mut tx, &[user.id])
+        .await?
+        .get(&user.id)
+        .is_some_and(|roles| roles.iter().any(|r| r.name == crate::domain::rbac::ADMIN_ROLE));
+    Ok(Some(Identity { user_id: UserId(user.id), username: user.username, permissions, via, is_admin }))
 }

@@ -2,7 +2,7 @@
 
 use std::collections::HashSet;
 
-use app::domain::permissions::{PermissionKey, Resource};
+use app::domain::permissions::PermissionKey;
 use app::model::UserId;
 
 /// How the caller proved who they are.
@@ -21,6 +21,8 @@ pub struct Identity {
     pub username: String,
     pub permissions: HashSet<PermissionKey>,
     pub via: AuthVia,
+    /// Holds the built-in `Admin` role (row-level rules: sees and manages everything).
+    pub is_admin: bool,
 }
 
 impl Identity {
@@ -28,8 +30,8 @@ impl Identity {
         self.permissions.contains(&permission)
     }
 
-    /// Whether the caller administers users (the test for admin-only row rules).
+    /// Whether the caller holds the `Admin` role (the test for admin-only row rules).
     pub fn is_admin(&self) -> bool {
-        self.permissions.iter().any(|p| p.resource == Resource::Users)
+        self.is_admin
     }
 }

@@ -21,6 +21,16 @@ pub enum OidcError {
     Verification(String),
     #[error("the ID token has no {0} claim to name the user")]
     MissingClaim(&'static str),
+    #[error("the identity provider has not verified this e-mail address")]
+    UnverifiedEmail,
+}
+
+/// Who the provider says signed in.
+pub struct Asserted {
+    /// The claim chosen to name the user.
+    pub name: String,
+    /// `oidc:<issuer>:<subject>`, stable across renames.
+    pub external_id: String,
 }
 
 /// A configured, discovered provider.
@@ -82,8 +92,8 @@ impl OidcProvider {
         })
     }
 
-    /// Exchanges the code, verifies the ID token, and returns the name it asserts.
-    pub async fn finish(&self, code: String, nonce: String, pkce_verifier: String) -> Result<String, OidcError> {
+    /// Exchanges the code, verifies the ID token, and returns who it asserts.
+    pub async fn finish(&self, code: String, nonce: String, pkce_verifier: String) -> Result<Asserted, OidcError> {
         let client = self.client()?;
         let response = client
             .exchange_code(AuthorizationCode::new(code))
@@ -98,15 +108,20 @@ impl OidcProvider {
         let claims: &CoreIdTokenClaims = id_token
             .claims(&client.id_token_verifier(), &Nonce::new(nonce))
             .map_err(|e| OidcError::Verification(e.to_string()))?;
-        match self.config.username_claim {
+        let name = match self.config.username_claim {
             UsernameClaim::PreferredUsername => claims
                 .preferred_username()
                 .map(|u| u.as_str().to_owned())
-                .ok_or(OidcError::MissingClaim("preferred_username")),
+                .ok_or(OidcError::MissingClaim("preferred_username"))?,
             UsernameClaim::Email => {
-                claims.email().map(|e| e.as_str().to_owned()).ok_or(OidcError::MissingClaim("email"))
+                if claims.email_verified() != Some(true) {
+                    return Err(OidcError::UnverifiedEmail);
+                }
+                claims.email().map(|e| e.as_str().to_owned()).ok_or(OidcError::MissingClaim("email"))?
             }
-            UsernameClaim::Subject => Ok(claims.subject().as_str().to_owned()),
-        }
+            UsernameClaim::Subject => claims.subject().as_str().to_owned(),
+        };
+        let external_id = format!("oidc:{}:{}", claims.issuer().as_str(), claims.subject().as_str());
+        Ok(Asserted { name, external_id })
     }
 }

@@ -28,11 +28,21 @@ impl LoginThrottle {
             .max()
     }
 
-    pub fn record_failure(&self, keys: &[String]) {
+    /// Counts an attempt up front (so parallel guesses cannot slip past the limit), or
+    /// returns how long the caller must wait. A success clears the count.
+    pub fn try_attempt(&self, keys: &[String]) -> Result<(), Duration> {
         let now = Instant::now();
-        let Ok(mut map) = self.failures.lock() else { return };
+        let Ok(mut map) = self.failures.lock() else { return Ok(()) };
         if map.len() >= MAX_KEYS {
             map.retain(|_, (_, since)| now.duration_since(*since) < WINDOW);
+        }
+        for key in keys {
+            if let Some((count, since)) = map.get(key)
+                && *count >= MAX_FAILURES
+                && now.duration_since(*since) < WINDOW
+            {
+                return Err(WINDOW - now.duration_since(*since));
+            }
         }
         for key in keys {
             let entry = map.entry(key.clone()).or_insert((0, now));
@@ -41,6 +51,7 @@ impl LoginThrottle {
             }
             entry.0 += 1;
         }
+        Ok(())
     }
 
     pub fn record_success(&self, keys: &[String]) {
@@ -60,12 +71,11 @@ mod tests {
     fn locks_after_repeated_failures_and_success_clears() {
         let t = LoginThrottle::default();
         let keys = vec!["user:bob".to_owned()];
-        for _ in 0..MAX_FAILURES - 1 {
-            t.record_failure(&keys);
+        for _ in 0..MAX_FAILURES {
+            assert!(t.try_attempt(&keys).is_ok());
         }
-        assert!(t.locked(&keys).is_none());
-        t.record_failure(&keys);
-        assert!(t.locked(&keys).is_some_and(|d| d <= WINDOW));
+        assert!(t.try_attempt(&keys).is_err_and(|d| d <= WINDOW), "the sixth attempt waits");
+        assert!(t.locked(&keys).is_some());
         assert!(t.locked(&["user:alice".to_owned()]).is_none());
         t.record_success(&keys);
         assert!(t.locked(&keys).is_none());

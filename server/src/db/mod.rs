@@ -4,7 +4,6 @@
 
 pub mod audit;
 pub mod job_templates;
-pub mod oidc_logins;
 pub mod permissions;
 pub mod projects;
 pub mod registry;

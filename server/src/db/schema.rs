@@ -13,6 +13,7 @@ diesel::table! {
         updated_at -> Timestamp,
         last_login_at -> Nullable<Timestamp>,
         login_count -> BigInt,
+        external_id -> Nullable<Text>,
     }
 }
 
@@ -131,20 +132,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     projects,
     project_members,
     audit_log,
-    oidc_logins,
     repositories,
     images,
     job_templates,
 );
-
-diesel::table! {
-    oidc_logins (state_hash) {
-        state_hash -> Text,
-        nonce -> Text,
-        pkce_verifier -> Text,
-        created_at -> Timestamp,
-    }
-}
 
 diesel::table! {
     repositories (id) {

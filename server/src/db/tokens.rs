@@ -83,6 +83,17 @@ pub async fn find_valid(
         .optional())?)
 }
 
+/// Revokes every live token of a user (password reset, deactivation).
+pub async fn revoke_all(tx: &mut Tx<'_>, user: UserId, now: NaiveDateTime) -> Result<(), DbError> {
+    with_tx!(tx, |c| diesel::update(
+        api_tokens::table.filter(api_tokens::user_id.eq(user.0)).filter(api_tokens::revoked_at.is_null())
+    )
+    .set(api_tokens::revoked_at.eq(Some(now)))
+    .execute(c)
+    .await)?;
+    Ok(())
+}
+
 pub async fn touch(tx: &mut Tx<'_>, id: i64, now: NaiveDateTime) -> Result<(), DbError> {
     with_tx!(tx, |c| diesel::update(api_tokens::table.find(id))
         .set(api_tokens::last_used_at.eq(Some(now)))

@@ -27,6 +27,8 @@ pub struct UserRow {
     pub updated_at: NaiveDateTime,
     pub last_login_at: Option<NaiveDateTime>,
     pub login_count: i64,
+    /// The single-sign-on identity (`oidc:<issuer>:<subject>` or `header:<name>`) it is linked to.
+    pub external_id: Option<String>,
 }
 
 /// Columns of a new user.
@@ -40,6 +42,7 @@ pub struct NewUserRow<'a> {
     pub active: bool,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub external_id: Option<&'a str>,
 }
 
 /// Columns an update may change; `None` leaves a column alone.
@@ -65,6 +68,24 @@ pub async fn by_username(tx: &mut Tx<'_>, username: &str) -> Result<Option<UserR
         .first(c)
         .await
         .optional())?)
+}
+
+pub async fn by_external_id(tx: &mut Tx<'_>, external_id: &str) -> Result<Option<UserRow>, DbError> {
+    Ok(with_tx!(tx, |c| users::table
+        .filter(users::external_id.eq(external_id))
+        .select(UserRow::as_select())
+        .first(c)
+        .await
+        .optional())?)
+}
+
+/// Links a user to a single-sign-on identity.
+pub async fn link_external(tx: &mut Tx<'_>, id: UserId, external_id: &str) -> Result<(), DbError> {
+    with_tx!(tx, |c| diesel::update(users::table.find(id.0))
+        .set(users::external_id.eq(Some(external_id)))
+        .execute(c)
+        .await)?;
+    Ok(())
 }
 
 pub async fn email_taken(tx: &mut Tx<'_>, email: &str, except: Option<UserId>) -> Result<bool, DbError> {

@@ -65,8 +65,11 @@ async fn load(tx: &mut Tx<'_>, id: UserId) -> Result<User> {
     Ok(to_user(row, roles))
 }
 
-/// Creates a local user with a password (administrators only).
-pub async fn create(db: &Db, input: NewUser) -> Result<User> {
+/// Creates a local user with a password; only administrators give extra roles.
+pub async fn create(db: &Db, input: NewUser, actor: &crate::auth::Identity) -> Result<User> {
+    if !input.roles.is_empty() && !actor.is_admin() {
+        return Err(Error::Forbidden("only administrators give roles".into()));
+    }
     let mut errors = FieldErrors::new();
     errors.check("username", check_username(&input.username));
     errors.check("password", check_password(&input.password, &input.username));
@@ -98,6 +101,7 @@ pub async fn create(db: &Db, input: NewUser) -> Result<User> {
             active: true,
             created_at: now,
             updated_at: now,
+            external_id: None,
         };
         let id = users::insert(tx, &row).await?;
         provision(tx, id, &input.username, now).await?;
@@ -106,12 +110,18 @@ pub async fn create(db: &Db, input: NewUser) -> Result<User> {
         }
         Ok::<_, Error>(id)
     })?;
+    drop(conn);
     get(db, id).await
 }
 
-/// Edits a user (administrators only). Deactivating or changing the password signs the
-/// user out everywhere; nobody can deactivate themselves.
-pub async fn update(db: &Db, id: UserId, input: UserUpdate, actor: UserId) -> Result<User> {
+/// Edits a user. Deactivating or changing the password signs the user out everywhere and
+/// revokes their API tokens; nobody can deactivate themselves; only administrators change
+/// roles (so a delegated user manager cannot make anyone, themselves included, an admin).
+pub async fn update(db: &Db, id: UserId, input: UserUpdate, actor: &crate::auth::Identity) -> Result<User> {
+    if input.roles.is_some() && !actor.is_admin() {
+        return Err(Error::Forbidden("only administrators change roles".into()));
+    }
+    let actor = actor.user_id;
     let mut errors = FieldErrors::new();
     let nickname = input.nickname.as_deref().map(str::trim);
     if let Some(n) = nickname {
@@ -155,9 +165,11 @@ pub async fn update(db: &Db, id: UserId, input: UserUpdate, actor: UserId) -> Re
         }
         if input.active == Some(false) || hash.is_some() {
             sessions::delete_for_user(tx, id).await?;
+            crate::db::tokens::revoke_all(tx, id, db::now()).await?;
         }
         Ok::<_, Error>(())
     })?;
+    drop(conn);
     get(db, id).await
 }
 

@@ -216,6 +216,7 @@ pub async fn save(db: &Db, caller: &Identity, id: Option<i64>, input: TemplateIn
         rows::update(tx, id, &values(&input, &checked)).await?;
         Ok::<_, Error>(id)
     })?;
+    drop(conn);
     get(db, caller, id).await
 }
 
@@ -259,6 +260,7 @@ pub async fn copy(db: &Db, caller: &Identity, id: i64) -> Result<JobTemplate> {
         };
         Ok::<_, Error>(rows::insert(tx, &values, caller.user_id.0, values.updated_at).await?)
     })?;
+    drop(conn);
     get(db, caller, new_id).await
 }
 

@@ -11,8 +11,9 @@ use super::{Error, Result, invalid};
 use crate::auth::oidc::{OidcError, OidcProvider};
 use crate::auth::{password, secret};
 use crate::config::Config;
+use crate::crypto::SecretBox;
 use crate::db::users::{NewUserRow, UserRow};
-use crate::db::{self, Db, Tx, oidc_logins, sessions, users};
+use crate::db::{self, Db, Tx, sessions, users};
 use crate::transaction;
 
 /// A new browser session: the cookie secrets (shown to the browser, stored hashed).
@@ -50,18 +51,30 @@ pub async fn with_password(
         return Err(Error::Forbidden("this account is deactivated; ask an administrator".into()));
     }
     if admin_only && !is_admin(db, UserId(user.id)).await? {
-        return Err(Error::Forbidden("break-glass login is for administrators only".into()));
+        // The same answer as a wrong password: do not confirm a non-admin's password.
+        return Err(Error::Unauthenticated(REFUSED));
     }
     start_session(db, config, user).await
 }
 
-/// Signs in the user named by a trusted proxy or an identity provider, creating the account
-/// on first sight.
-pub async fn with_external_name(db: &Db, config: &Config, asserted: &str) -> Result<NewSession> {
+/// Signs in the user a trusted proxy or an identity provider asserts. The account is found
+/// by the linked identity (`external_id`); on first sight it is created under the asserted
+/// name, or linked to an existing account of that name only if it has no password and no
+/// other identity. A local account is never taken over by a name.
+pub async fn with_external_name(db: &Db, config: &Config, asserted: &str, external_id: &str) -> Result<NewSession> {
     let username = username_from_external(asserted).map_err(|m| invalid("username", m))?;
     let mut conn = db.write().await?;
     let user = transaction!(&mut conn, |tx| {
+        if let Some(user) = users::by_external_id(tx, external_id).await? {
+            return Ok(user);
+        }
         if let Some(user) = users::by_username(tx, &username).await? {
+            if user.password_hash.is_some() || user.external_id.is_some() {
+                return Err(Error::Forbidden(format!(
+                    "the account '{username}' belongs to another sign-in method; an administrator must link it"
+                )));
+            }
+            users::link_external(tx, UserId(user.id), external_id).await?;
             return Ok(user);
         }
         let now = db::now();
@@ -73,6 +86,7 @@ pub async fn with_external_name(db: &Db, config: &Config, asserted: &str) -> Res
             active: true,
             created_at: now,
             updated_at: now,
+            external_id: Some(external_id),
         };
         let id = users::insert(tx, &row).await?;
         users::by_id(tx, id).await?.ok_or(Error::NotFound("user"))
@@ -121,33 +135,39 @@ pub async fn make_admin(tx: &mut Tx<'_>, user: UserId) -> Result<()> {
 }
 
 /// How long a single sign-on attempt may take between redirect and callback.
-const OIDC_ATTEMPT_MINUTES: i64 = 10;
+const OIDC_ATTEMPT_SECONDS: i64 = 600;
 
-/// Starts single sign-on: remembers the attempt and returns the provider URL to visit.
-pub async fn start_oidc(db: &Db, provider: &OidcProvider) -> Result<String> {
+/// Starts single sign-on: the provider URL to visit and the sealed attempt (state, nonce,
+/// PKCE verifier, start time) for an HttpOnly cookie, which ties the callback to this browser.
+pub fn start_oidc(provider: &OidcProvider, secrets: &SecretBox) -> Result<(String, String)> {
     let auth = provider.authorize().map_err(|e| Error::Unavailable(e.to_string()))?;
-    let mut conn = db.write().await?;
-    oidc_logins::insert(&mut conn.tx(), &secret::digest(&auth.state), &auth.nonce, &auth.pkce_verifier, db::now())
-        .await?;
-    Ok(auth.url)
+    let started = chrono::Utc::now().timestamp();
+    let sealed = secrets.seal(&format!("{}\n{}\n{}\n{started}", auth.state, auth.nonce, auth.pkce_verifier));
+    Ok((auth.url, sealed))
 }
 
-/// Completes single sign-on from the provider's callback.
+/// Completes single sign-on from the provider's callback and the browser's attempt cookie.
 pub async fn finish_oidc(
     db: &Db,
     config: &Config,
     provider: &OidcProvider,
+    secrets: &SecretBox,
     code: &str,
     state: &str,
+    attempt: Option<&str>,
 ) -> Result<NewSession> {
-    let not_before = db::now() - Duration::minutes(OIDC_ATTEMPT_MINUTES);
-    let attempt = oidc_logins::take(&mut db.write().await?.tx(), &secret::digest(state), not_before).await?;
-    let Some((nonce, verifier)) = attempt else {
-        return Err(Error::Unauthenticated("unknown or expired sign-on attempt; start again"));
-    };
-    let name = provider.finish(code.to_owned(), nonce, verifier).await.map_err(|e| match e {
-        OidcError::Provider(m) => Error::Unavailable(m),
-        other => Error::Forbidden(other.to_string()),
-    })?;
-    with_external_name(db, config, &name).await
+    const STALE: &str = "unknown or expired sign-on attempt; start again";
+    let opened = attempt.and_then(|a| secrets.open(a)).ok_or(Error::Unauthenticated(STALE))?;
+    let parts: Vec<&str> = opened.split('\n').collect();
+    let [expected, nonce, verifier, started] = parts.as_slice() else { return Err(Error::Unauthenticated(STALE)) };
+    let age = chrono::Utc::now().timestamp() - started.parse::<i64>().unwrap_or(0);
+    if !(0..=OIDC_ATTEMPT_SECONDS).contains(&age) || !secret::same(expected, state) {
+        return Err(Error::Unauthenticated(STALE));
+    }
+    let identity =
+        provider.finish(code.to_owned(), (*nonce).to_owned(), (*verifier).to_owned()).await.map_err(|e| match e {
+            OidcError::Provider(m) => Error::Unavailable(m),
+            other => Error::Forbidden(other.to_string()),
+        })?;
+    with_external_name(db, config, &identity.name, &identity.external_id).await
 }

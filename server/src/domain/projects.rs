@@ -133,6 +133,7 @@ pub async fn create(db: &Db, caller: &Identity, input: NewProject, clusters: &[S
         }
         Ok::<_, Error>(id)
     })?;
+    drop(conn);
     let mut project = get(db, caller, id).await?;
     project.warnings = expand.warnings;
     Ok(project)
@@ -187,6 +188,7 @@ pub async fn update(
         projects::update(tx, id, &changes).await?;
         Ok::<_, Error>(expand.warnings)
     })?;
+    drop(conn);
     let mut project = get(db, caller, id).await?;
     project.warnings = warnings;
     Ok(project)
@@ -246,6 +248,7 @@ pub async fn add_member(db: &Db, caller: &Identity, id: ProjectId, input: NewMem
         projects::add_member(tx, id, UserId(user.id), input.role, db::now()).await?;
         Ok::<_, Error>(())
     })?;
+    drop(conn);
     members(db, id).await
 }
 
@@ -258,8 +261,9 @@ pub async fn update_member(
 ) -> Result<Vec<Member>> {
     let mut conn = db.write().await?;
     transaction!(&mut conn, |tx| {
-        require_manager(tx, caller, id).await?;
-        if input.role != ProjectRole::Creator && creators_left_after(tx, id, user).await? == 0 {
+        let row = require_manager(tx, caller, id).await?;
+        let needs_creator = row.name != PUBLIC_PROJECT;
+        if needs_creator && input.role != ProjectRole::Creator && creators_left_after(tx, id, user).await? == 0 {
             return Err(Error::Conflict { field: "role", message: "a project keeps at least one creator".into() });
         }
         if !projects::set_member_role(tx, id, user, input.role).await? {
@@ -267,6 +271,7 @@ pub async fn update_member(
         }
         Ok::<_, Error>(())
     })?;
+    drop(conn);
     members(db, id).await
 }
 
@@ -283,5 +288,6 @@ pub async fn remove_member(db: &Db, caller: &Identity, id: ProjectId, user: User
         }
         Ok::<_, Error>(())
     })?;
+    drop(conn);
     members(db, id).await
 }

@@ -125,6 +125,7 @@ pub async fn create_repository(state: &AppState, caller: &Identity, input: NewRe
         };
         Ok::<_, Error>(registry::insert_repository(tx, &values, caller.user_id.0, now).await?)
     })?;
+    drop(conn);
     get_repository(&state.db, caller, id).await
 }
 
@@ -160,6 +161,7 @@ pub async fn update_repository(
         registry::update_repository(tx, id, &values).await?;
         Ok::<_, Error>(())
     })?;
+    drop(conn);
     get_repository(&state.db, caller, id).await
 }
 
@@ -268,6 +270,7 @@ pub async fn save_image(db: &Db, caller: &Identity, id: Option<i64>, input: Imag
             None => Ok(registry::insert_image(tx, &values, caller.user_id.0, now).await?),
         }
     })?;
+    drop(conn);
     get_image(db, caller, id).await
 }
 

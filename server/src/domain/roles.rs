@@ -107,6 +107,7 @@ pub async fn create(db: &Db, input: RoleInput) -> Result<Role> {
         roles::set_permissions(tx, id, &perms).await?;
         Ok::<_, Error>(id)
     })?;
+    drop(conn);
     get(db, id).await
 }
 
@@ -136,6 +137,7 @@ pub async fn update(db: &Db, id: RoleId, input: RoleInput) -> Result<Role> {
         roles::set_permissions(tx, id, &perms).await?;
         Ok::<_, Error>(())
     })?;
+    drop(conn);
     get(db, id).await
 }
 

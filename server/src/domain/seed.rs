@@ -135,6 +135,7 @@ pub async fn run(db: &Db, admin_password: Option<&str>, clusters: &[String]) -> 
             active: true,
             created_at: now,
             updated_at: now,
+            external_id: None,
         };
         let id: UserId = db::users::insert(tx, &row).await?;
         provision(tx, id, ADMIN_USERNAME, now).await?;
