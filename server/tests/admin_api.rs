@@ -99,8 +99,12 @@ on_both_backends!(custom_roles_grant_permissions_and_builtins_are_locked, async 
     let (status, body) = admin.post("/api/v1/roles", &json!({"name": "Auditor"})).await;
     assert_eq!(status, StatusCode::CONFLICT);
     assert_eq!(common::error_fields(&body), ["name"]);
-    let roles: Value = admin.get_as("/api/v1/roles?q=Gam&personal=false").await;
-    assert_eq!(roles["total"], 1);
+    let roles: Value = admin.get_as("/api/v1/roles?q=gAM&personal=false").await;
+    assert_eq!(roles["total"], 1, "name search ignores case on both databases");
+    let (_, _) = admin.post("/api/v1/roles", &json!({"name": "dev_team"})).await;
+    let (_, _) = admin.post("/api/v1/roles", &json!({"name": "devXteam"})).await;
+    let literal: Value = admin.get_as("/api/v1/roles?q=dev_t").await;
+    assert_eq!(literal["total"], 1, "'_' is matched literally: {literal}");
     let gamma_id = roles["items"][0]["id"].as_i64().unwrap();
     let (status, _) =
         admin.put(&format!("/api/v1/roles/{gamma_id}"), &json!({"name": "Gamma", "permissions": []})).await;

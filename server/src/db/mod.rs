@@ -129,6 +129,18 @@ macro_rules! transaction {
     };
 }
 
+diesel::define_sql_function! {
+    /// SQL `lower()`, the same on SQLite and PostgreSQL (whose `LIKE` differ in case).
+    fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text;
+}
+
+/// A case-insensitive `LIKE` pattern (for use with `lower(column)` and `ESCAPE '\\'`)
+/// matching `text` anywhere, with its wildcards taken literally.
+pub fn contains_pattern(text: &str) -> String {
+    let escaped = text.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
 /// The current time as stored (UTC, no zone).
 pub fn now() -> chrono::NaiveDateTime {
     chrono::Utc::now().naive_utc()

@@ -52,7 +52,7 @@ pub async fn page(
         () => {{
             let mut q = roles::table.into_boxed();
             if let Some(text) = name_contains {
-                q = q.filter(roles::name.like(format!("%{}%", text.replace('%', "").replace('_', ""))));
+                q = q.filter(super::lower(roles::name).like(super::contains_pattern(text)).escape('\\'));
             }
             if !personal {
                 q = q.filter(roles::kind.ne(RoleKind::Personal.as_str()));
