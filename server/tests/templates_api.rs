@@ -188,3 +188,41 @@ on_both_backends!(template_errors_name_every_bad_field, async |app: TestApp| {
     assert!(!ids_of(&list, "name").contains(&"ok-name".to_owned()), "nothing was written");
     assert_eq!(list["total"], 2, "only the seeded templates");
 });
+
+on_both_backends!(node_level_powers_are_for_administrators, async |app: TestApp| {
+    let admin = app.admin().await;
+    let ann = app.user("ann").await;
+    let cat = category(&admin, "ops", 3).await;
+    let img = image(&ann, "ml/ops:1").await;
+    for (field, value) in [
+        ("privileged", json!(true)),
+        ("service_account", json!("kubeflow-pipeline")),
+        ("volume_mount", json!("/var/run/docker.sock(hostpath):/var/run/docker.sock")),
+    ] {
+        let mut t = template("powerful", cat, img, "Release", 0);
+        t[field] = value;
+        let (status, body) = ann.post("/api/v1/job-templates", &t).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{field}: {body}");
+        assert!(body["error"]["message"].as_str().unwrap().starts_with(field));
+        let (status, _) = admin.post("/api/v1/job-templates", &t).await;
+        assert_eq!(status, StatusCode::CREATED, "administrators may set {field}");
+        let (_, list) = admin.get("/api/v1/job-templates?page_size=200").await;
+        let id =
+            list["items"].as_array().unwrap().iter().find(|x| x["name"] == "powerful").unwrap()["id"].as_i64().unwrap();
+        admin.delete(&format!("/api/v1/job-templates/{id}")).await;
+    }
+    let (status, _) = ann
+        .post(
+            "/api/v1/projects",
+            &json!({"name": "hosty", "kind": "org", "expand": {"volume_mount": "/data(hostpath):/data"}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = ann
+        .post(
+            "/api/v1/projects",
+            &json!({"name": "ns", "kind": "org", "expand": {"namespaces": {"pipeline": "kube-system"}}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+});

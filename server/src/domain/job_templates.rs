@@ -5,7 +5,7 @@
 
 use app::domain::env_lines::{format_env, parse_env};
 use app::domain::host_aliases::{format_host_aliases, parse_host_aliases};
-use app::domain::mounts::{format_mounts, parse_mounts};
+use app::domain::mounts::{MountSource, format_mounts, parse_mounts};
 use app::domain::pagination::PageRequest;
 use app::domain::username::check_username;
 use app::domain::validation::FieldErrors;
@@ -203,8 +203,34 @@ fn values<'a>(input: &'a TemplateInput, checked: &'a Checked) -> TemplateValues<
 }
 
 /// Creates (`id` none) or replaces a template.
+/// Settings that reach beyond the task's own container (node access, cluster credentials)
+/// are for administrators only.
+fn check_powers(caller: &Identity, input: &TemplateInput) -> Result<()> {
+    if caller.is_admin() {
+        return Ok(());
+    }
+    let host_mount = parse_mounts(&input.volume_mount)
+        .is_ok_and(|mounts| mounts.iter().any(|m| matches!(m.source, MountSource::HostPath { .. })));
+    let field = if input.privileged {
+        Some("privileged")
+    } else if !input.service_account.trim().is_empty() {
+        Some("service_account")
+    } else if host_mount {
+        Some("volume_mount")
+    } else {
+        None
+    };
+    match field {
+        Some(field) => Err(Error::Forbidden(format!(
+            "{field}: only administrators create templates that run privileged, use a service account or mount host paths"
+        ))),
+        None => Ok(()),
+    }
+}
+
 pub async fn save(db: &Db, caller: &Identity, id: Option<i64>, input: TemplateInput) -> Result<JobTemplate> {
     let checked = check_fields(&input)?;
+    check_powers(caller, &input)?;
     let mut conn = db.write().await?;
     let id = transaction!(&mut conn, |tx| {
         let Some(id) = id else { return insert_checked(tx, caller.user_id.0, &input).await };

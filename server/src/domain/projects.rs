@@ -40,6 +40,25 @@ fn check_expand(kind: ProjectKind, raw: Map<String, Value>, clusters: &[String])
     Ok(Expand { json: value.unwrap_or_else(|_| "{}".into()), index, warnings })
 }
 
+/// Host-path mounts and namespace overrides reach outside the project: administrators only.
+fn check_powers(caller: &Identity, raw: &Map<String, Value>) -> Result<()> {
+    if caller.is_admin() {
+        return Ok(());
+    }
+    let host_mount = raw.get("volume_mount").and_then(Value::as_str).is_some_and(|text| {
+        app::domain::mounts::parse_mounts(text).is_ok_and(|mounts| {
+            mounts.iter().any(|m| matches!(m.source, app::domain::mounts::MountSource::HostPath { .. }))
+        })
+    });
+    if host_mount {
+        return Err(Error::Forbidden("expand.volume_mount: only administrators mount host paths".into()));
+    }
+    if raw.get("namespaces").is_some_and(|v| !v.is_null() && v != &Value::Object(Map::new())) {
+        return Err(Error::Forbidden("expand.namespaces: only administrators override namespaces".into()));
+    }
+    Ok(())
+}
+
 fn check_fields(name: &str, description: &str) -> Result<()> {
     let mut errors = FieldErrors::new();
     if name.trim().is_empty() || name.chars().count() > 50 {
@@ -110,6 +129,7 @@ pub async fn get(db: &Db, caller: &Identity, id: ProjectId) -> Result<Project> {
 pub async fn create(db: &Db, caller: &Identity, input: NewProject, clusters: &[String]) -> Result<Project> {
     let name = input.name.trim().to_owned();
     check_fields(&name, &input.description)?;
+    check_powers(caller, &input.expand)?;
     let expand = check_expand(input.kind, input.expand, clusters)?;
     let mut conn = db.write().await?;
     let id = transaction!(&mut conn, |tx| {
@@ -174,7 +194,10 @@ pub async fn update(
             return Err(Error::Conflict { field: "name", message: "a project of this kind has this name".into() });
         }
         let raw = match input.expand.clone() {
-            Some(raw) => raw,
+            Some(raw) => {
+                check_powers(caller, &raw)?;
+                raw
+            }
             None => serde_json::from_str(&row.expand).unwrap_or_default(),
         };
         let expand = check_expand(kind, raw, clusters)?;
