@@ -49,12 +49,11 @@ async fn password_login(
     jar: CookieJar,
     ApiJson(body): ApiJson<LoginRequest>,
 ) -> Result<impl IntoResponse, (Extension<AuditActor>, ApiError)> {
-    let actor = AuditActor { user_id: None, username: body.username.trim().to_owned() };
     if !state.config.auth.allows(LoginMethod::Password) {
         let refused = ApiError::new(ErrorCode::Forbidden, "password sign-in is turned off; use single sign-on");
-        return Err((Extension(actor), refused));
+        return Err((attempted_by(&body), refused));
     }
-    sign_in(&state, peer, jar, body, false).await.map_err(|e| (Extension(actor), e))
+    sign_in(&state, peer, jar, body, false).await
 }
 
 /// Administrators' password sign-in, always available (break-glass when SSO is down).
@@ -66,8 +65,12 @@ async fn break_glass_login(
     jar: CookieJar,
     ApiJson(body): ApiJson<LoginRequest>,
 ) -> Result<impl IntoResponse, (Extension<AuditActor>, ApiError)> {
-    let actor = AuditActor { user_id: None, username: body.username.trim().to_owned() };
-    sign_in(&state, peer, jar, body, true).await.map_err(|e| (Extension(actor), e))
+    sign_in(&state, peer, jar, body, true).await
+}
+
+/// The audit actor of a sign-in that failed: the name that was tried.
+fn attempted_by(body: &LoginRequest) -> Extension<AuditActor> {
+    Extension(AuditActor { user_id: None, username: body.username.trim().to_owned() })
 }
 
 async fn sign_in(
@@ -76,21 +79,23 @@ async fn sign_in(
     jar: CookieJar,
     body: LoginRequest,
     admin_only: bool,
-) -> ApiResult<impl IntoResponse + use<>> {
+) -> Result<impl IntoResponse + use<>, (Extension<AuditActor>, ApiError)> {
     // Per username and address: an attacker is slowed without locking the user out elsewhere.
     let keys = [format!("{}@{}", body.username.trim(), peer.ip())];
     if let Err(wait) = state.login_throttle.try_attempt(&keys) {
         let minutes = wait.as_secs().div_ceil(60);
-        return Err(ApiError::new(
-            ErrorCode::RateLimited,
-            format!("too many failed sign-ins; try again in {minutes} min"),
-        ));
+        let refused =
+            ApiError::new(ErrorCode::RateLimited, format!("too many failed sign-ins; try again in {minutes} min"));
+        return Err((attempted_by(&body), refused));
     }
-    let session = login::with_password(&state.db, &state.config, &body.username, &body.password, admin_only).await?;
+    let session = login::with_password(&state.db, &state.config, &body.username, &body.password, admin_only)
+        .await
+        .map_err(|e| (attempted_by(&body), e.into()))?;
     state.login_throttle.record_success(&keys);
     let user_id = session.user.id;
     let jar = add_session_cookies(state, jar, session.token, session.csrf);
-    let user = accounts::get(&state.db, app::model::UserId(user_id)).await?;
+    let user =
+        accounts::get(&state.db, app::model::UserId(user_id)).await.map_err(|e| (attempted_by(&body), e.into()))?;
     let actor = AuditActor { user_id: Some(user.id), username: user.username.clone() };
     Ok((jar, Extension(actor), Json(user)))
 }

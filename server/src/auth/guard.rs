@@ -107,7 +107,7 @@ pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Optio
         let Some((csrf_token, user)) = sessions::find_valid(&mut tx, &token_hash, now).await? else {
             return Ok(None);
         };
-        (user, AuthVia::Session { csrf_token, token_hash })
+        (user, AuthVia::Session { csrf_token })
     };
     if !user.active {
         return Ok(None);

@@ -9,7 +9,7 @@ use app::model::UserId;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AuthVia {
     /// A browser session; writes must echo this CSRF token.
-    Session { csrf_token: String, token_hash: String },
+    Session { csrf_token: String },
     /// An API token (no CSRF: browsers never send it on their own).
     ApiToken,
 }
