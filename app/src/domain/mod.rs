@@ -13,6 +13,7 @@ pub mod node_selector;
 pub mod pagination;
 pub mod password;
 pub mod permissions;
+pub mod pipeline_rules;
 pub mod project_expand;
 pub mod resources;
 pub mod username;

@@ -58,6 +58,11 @@ string_enum!(
         Repositories = "repositories",
         Images = "images",
         JobTemplates = "job-templates",
+        Pipelines = "pipelines",
+        /// Tasks of pipelines (also single-task debug and runs).
+        Tasks = "tasks",
+        /// External panels (dashboards) shown inside Cubist.
+        Panels = "panels",
         Users = "users",
         Roles = "roles",
         Permissions = "permissions",

@@ -38,4 +38,8 @@ id_type!(
     TokenId,
     /// An audit-log entry.
     AuditId,
+    /// A pipeline.
+    PipelineId,
+    /// A task of a pipeline.
+    TaskId,
 );

@@ -11,9 +11,11 @@ pub mod health;
 pub mod job_templates;
 pub mod me;
 pub mod openapi;
+pub mod pipelines;
 pub mod projects;
 pub mod registry;
 pub mod roles;
+pub mod tasks;
 pub mod users;
 
 use app::domain::permissions::PermissionKey;
@@ -113,6 +115,8 @@ pub fn routes(state: AppState) -> ApiRoutes {
     let r = projects::routes(r);
     let r = registry::routes(r);
     let r = job_templates::routes(r);
+    let r = pipelines::routes(r);
+    let r = tasks::routes(r);
     let r = roles::routes(r);
     let r = audit_log::routes(r);
     health::routes(r)

@@ -146,3 +146,21 @@ pub async fn count_in_category(tx: &mut Tx<'_>, category: i64) -> Result<i64, Db
         .get_result(c)
         .await)?)
 }
+
+/// The templates with these ids, in one query.
+pub async fn by_ids(tx: &mut Tx<'_>, ids: &[i64]) -> Result<Vec<TemplateRow>, DbError> {
+    Ok(with_tx!(tx, |c| job_templates::table
+        .filter(job_templates::id.eq_any(ids.to_vec()))
+        .select(TemplateRow::as_select())
+        .load(c)
+        .await)?)
+}
+
+/// Ids of the templates with these names, in one query.
+pub async fn ids_named(tx: &mut Tx<'_>, names: &[String]) -> Result<Vec<(String, i64)>, DbError> {
+    Ok(with_tx!(tx, |c| job_templates::table
+        .filter(job_templates::name.eq_any(names.to_vec()))
+        .select((job_templates::name, job_templates::id))
+        .load(c)
+        .await)?)
+}

@@ -5,11 +5,13 @@
 pub mod audit;
 pub mod job_templates;
 pub mod permissions;
+pub mod pipelines;
 pub mod projects;
 pub mod registry;
 pub mod roles;
 pub mod schema;
 pub mod sessions;
+pub mod tasks;
 pub mod tokens;
 pub mod users;
 

@@ -135,6 +135,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     repositories,
     images,
     job_templates,
+    pipelines,
+    tasks,
 );
 
 diesel::table! {
@@ -189,6 +191,56 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    pipelines (id) {
+        id -> BigInt,
+        project_id -> BigInt,
+        name -> Text,
+        description -> Text,
+        global_env -> Text,
+        parallelism -> BigInt,
+        schedule_kind -> Text,
+        cron -> Text,
+        catchup_start -> Nullable<Timestamp>,
+        depends_on_past -> Bool,
+        max_active_runs -> BigInt,
+        keep_newest -> BigInt,
+        alert_statuses -> Text,
+        alert_users -> Text,
+        dag -> Text,
+        expand -> Text,
+        is_demo -> Bool,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    tasks (id) {
+        id -> BigInt,
+        pipeline_id -> BigInt,
+        name -> Text,
+        label -> Text,
+        template_id -> BigInt,
+        args -> Text,
+        workdir -> Text,
+        command -> Text,
+        volume_mount -> Text,
+        cpu -> Text,
+        memory -> Text,
+        gpu -> Text,
+        timeout_secs -> BigInt,
+        retries -> BigInt,
+        skip -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(pipelines -> projects (project_id));
+diesel::joinable!(tasks -> pipelines (pipeline_id));
+diesel::joinable!(tasks -> job_templates (template_id));
 diesel::joinable!(images -> repositories (repository_id));
 diesel::joinable!(job_templates -> images (image_id));
 diesel::joinable!(job_templates -> projects (project_id));

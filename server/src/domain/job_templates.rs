@@ -294,6 +294,9 @@ pub async fn delete(db: &Db, caller: &Identity, id: i64) -> Result<()> {
     let mut conn = db.write().await?;
     transaction!(&mut conn, |tx| {
         changeable(tx, caller, id).await?;
+        if crate::db::tasks::count_using_template(tx, id).await? > 0 {
+            return Err(Error::Conflict { field: "id", message: "tasks of pipelines still use this template".into() });
+        }
         rows::delete(tx, id).await?;
         Ok::<_, Error>(())
     })

@@ -230,6 +230,9 @@ pub async fn delete(db: &Db, caller: &Identity, id: ProjectId) -> Result<()> {
         if super::job_templates::category_in_use(tx, id.0).await? {
             return Err(Error::Conflict { field: "id", message: "the category still holds job templates".into() });
         }
+        if crate::db::pipelines::count_in_project(tx, id.0).await? > 0 {
+            return Err(Error::Conflict { field: "id", message: "the project still holds pipelines".into() });
+        }
         projects::delete(tx, id).await?;
         Ok::<_, Error>(())
     })

@@ -9,6 +9,7 @@ use super::accounts::{PUBLIC_PROJECT, provision};
 use super::job_templates;
 use super::login::make_admin;
 use super::{Error, Result};
+use crate::auth::{AuthVia, Identity};
 use crate::auth::{password, secret};
 use crate::db::projects::NewProjectRow;
 use crate::db::registry::{self, ImageValues};
@@ -18,7 +19,7 @@ use crate::db::{self, Db, projects};
 use crate::{transaction, with_tx};
 use app::domain::arg_schema::ArgSchema;
 use app::domain::project_expand::OrgExpand;
-use app::model::{TemplateExpand, TemplateInput, TemplateVersion};
+use app::model::{PipelineExport, PipelineImport, TemplateExpand, TemplateInput, TemplateVersion};
 
 /// Name of the built-in administrator.
 pub const ADMIN_USERNAME: &str = "admin";
@@ -103,6 +104,29 @@ async fn seed_templates(tx: &mut crate::db::Tx<'_>, admin: UserId, now: chrono::
     Ok(())
 }
 
+/// The demo pipelines of the homepage gallery, in the export format.
+const DEMO_PIPELINES: &str = include_str!("../../seed/demo-pipelines.json");
+
+async fn seed_demo_pipelines(tx: &mut crate::db::Tx<'_>, admin: UserId) -> Result<()> {
+    let Some(public) = projects::by_name(tx, ProjectKind::Org, PUBLIC_PROJECT).await? else {
+        return Ok(());
+    };
+    let documents: Vec<PipelineExport> =
+        serde_json::from_str(DEMO_PIPELINES).map_err(|e| super::invalid("demo-pipelines.json", e.to_string()))?;
+    let caller = Identity {
+        user_id: admin,
+        username: ADMIN_USERNAME.to_owned(),
+        permissions: Default::default(),
+        via: AuthVia::ApiToken,
+        is_admin: true,
+    };
+    for document in documents {
+        let body = PipelineImport { project_id: public, name: None, document };
+        super::pipeline_transfer::import_in(tx, &caller, &body).await?;
+    }
+    Ok(())
+}
+
 pub async fn run(db: &Db, admin_password: Option<&str>, clusters: &[String]) -> Result<Seeded> {
     let mut conn = db.write().await?;
     let count: i64 =
@@ -141,6 +165,7 @@ pub async fn run(db: &Db, admin_password: Option<&str>, clusters: &[String]) -> 
         provision(tx, id, ADMIN_USERNAME, now).await?;
         make_admin(tx, id).await?;
         seed_templates(tx, id, now).await?;
+        seed_demo_pipelines(tx, id).await?;
         Ok::<_, Error>(())
     })?;
     Ok(Seeded::Fresh { generated_admin_password: generated })

@@ -1,0 +1,117 @@
+//! Queries on `tasks`. A pipeline's tasks are read and written as a set, in batches.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+
+use super::schema::{job_templates, tasks};
+use super::{DbError, Tx};
+use crate::with_tx;
+
+/// Rows per multi-row insert, well under both databases' bind-parameter limits.
+const INSERT_CHUNK: usize = 500;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = tasks)]
+pub struct TaskRow {
+    pub id: i64,
+    pub pipeline_id: i64,
+    pub name: String,
+    pub label: String,
+    pub template_id: i64,
+    pub args: String,
+    pub workdir: String,
+    pub command: String,
+    pub volume_mount: String,
+    pub cpu: String,
+    pub memory: String,
+    pub gpu: String,
+    pub timeout_secs: i64,
+    pub retries: i64,
+    pub skip: bool,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// A task with its template's name.
+pub type TaskWithTemplate = (TaskRow, String);
+
+/// The columns a save writes.
+#[derive(Debug, Clone, PartialEq, Eq, Insertable, AsChangeset)]
+#[diesel(table_name = tasks)]
+pub struct TaskValues {
+    pub pipeline_id: i64,
+    pub name: String,
+    pub label: String,
+    pub template_id: i64,
+    pub args: String,
+    pub workdir: String,
+    pub command: String,
+    pub volume_mount: String,
+    pub cpu: String,
+    pub memory: String,
+    pub gpu: String,
+    pub timeout_secs: i64,
+    pub retries: i64,
+    pub skip: bool,
+    pub updated_at: NaiveDateTime,
+    #[diesel(skip_update)]
+    pub created_at: NaiveDateTime,
+}
+
+impl TaskValues {
+    /// Whether saving these values would change the stored row (timestamps aside).
+    pub fn differs_from(&self, row: &TaskRow) -> bool {
+        (&self.name, &self.label, self.template_id, &self.args, &self.workdir, &self.command)
+            != (&row.name, &row.label, row.template_id, &row.args, &row.workdir, &row.command)
+            || (&self.volume_mount, &self.cpu, &self.memory, &self.gpu)
+                != (&row.volume_mount, &row.cpu, &row.memory, &row.gpu)
+            || (self.timeout_secs, self.retries, self.skip) != (row.timeout_secs, row.retries, row.skip)
+    }
+}
+
+/// A pipeline's tasks in creation order.
+pub async fn of_pipeline(tx: &mut Tx<'_>, pipeline: i64) -> Result<Vec<TaskWithTemplate>, DbError> {
+    Ok(with_tx!(tx, |c| tasks::table
+        .inner_join(job_templates::table)
+        .filter(tasks::pipeline_id.eq(pipeline))
+        .order(tasks::id.asc())
+        .select((TaskRow::as_select(), job_templates::name))
+        .load(c)
+        .await)?)
+}
+
+/// Inserts tasks: multi-row batches on PostgreSQL; row by row on SQLite, where inserts
+/// inside a transaction are in-process calls on a cached statement.
+pub async fn insert_all(tx: &mut Tx<'_>, rows: &[TaskValues]) -> Result<(), DbError> {
+    match tx {
+        Tx::Sqlite(c) => {
+            for row in rows {
+                diesel::insert_into(tasks::table).values(row).execute(&mut **c).await?;
+            }
+        }
+        Tx::Postgres(c) => {
+            for chunk in rows.chunks(INSERT_CHUNK) {
+                diesel::insert_into(tasks::table).values(chunk).execute(&mut **c).await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+pub async fn update(tx: &mut Tx<'_>, id: i64, values: &TaskValues) -> Result<(), DbError> {
+    with_tx!(tx, |c| diesel::update(tasks::table.find(id)).set(values).execute(c).await)?;
+    Ok(())
+}
+
+pub async fn delete_all(tx: &mut Tx<'_>, ids: &[i64]) -> Result<(), DbError> {
+    if !ids.is_empty() {
+        with_tx!(tx, |c| diesel::delete(tasks::table.filter(tasks::id.eq_any(ids.to_vec()))).execute(c).await)?;
+    }
+    Ok(())
+}
+
+/// How many tasks use a template (templates in use cannot be deleted).
+pub async fn count_using_template(tx: &mut Tx<'_>, template: i64) -> Result<i64, DbError> {
+    Ok(with_tx!(tx, |c| tasks::table.filter(tasks::template_id.eq(template)).count().get_result(c).await)?)
+}
