@@ -90,6 +90,8 @@ pub struct Config {
     pub secret_key: Option<String>,
     /// Names of the Kubernetes clusters projects may use; the first is the console's own.
     pub clusters: Vec<String>,
+    /// Who may frame Cubist and which external panels it shows.
+    pub embed: crate::embedding::EmbedConfig,
 }
 
 impl std::fmt::Debug for Config {
@@ -154,6 +156,8 @@ struct FileConfig {
     oidc_username_claim: Option<String>,
     clusters: Option<String>,
     secret_key: Option<String>,
+    frame_ancestors: Option<String>,
+    panels: Option<String>,
 }
 
 impl Config {
@@ -219,7 +223,16 @@ impl Config {
         if let Some(key) = &secret_key {
             crate::crypto::SecretBox::from_base64(key).map_err(|m| bad("CUBIST_SECRET_KEY", m))?;
         }
+        let embed = crate::embedding::EmbedConfig {
+            frame_ancestors: crate::embedding::parse_frame_ancestors(
+                &pick("CUBIST_FRAME_ANCESTORS", file.frame_ancestors).unwrap_or_default(),
+            )
+            .map_err(|m| bad("CUBIST_FRAME_ANCESTORS", m))?,
+            panels: crate::embedding::parse_panels(&pick("CUBIST_PANELS", file.panels).unwrap_or_default())
+                .map_err(|m| bad("CUBIST_PANELS", m))?,
+        };
         Ok(Self {
+            embed,
             secret_key,
             clusters,
             addr,

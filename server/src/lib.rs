@@ -8,6 +8,7 @@ pub mod config;
 pub mod crypto;
 pub mod db;
 pub mod domain;
+pub mod embedding;
 pub mod state;
 pub mod telemetry;
 pub mod web;
@@ -62,7 +63,7 @@ pub async fn build(config: Config) -> Result<Built, StartError> {
     std::fs::create_dir_all(&config.data_dir)
         .map_err(|e| StartError::DataDir(config.data_dir.display().to_string(), e))?;
     let db = Db::connect(&config.database).await?;
-    let web = web::WebAssets::load(config.static_dir.clone());
+    let web = web::WebAssets::load(config.static_dir.clone(), &config.embed);
     let oidc = match &config.auth.oidc {
         Some(oidc) => Some(Arc::new(
             auth::oidc::OidcProvider::discover(oidc.clone())

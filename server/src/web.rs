@@ -25,10 +25,12 @@ pub struct WebAssets {
     /// `index.html`, if the UI is built.
     index: Option<Vec<u8>>,
     csp: HeaderValue,
+    /// Allowed portals may frame the UI (then `X-Frame-Options` is left out).
+    framable: bool,
 }
 
 impl WebAssets {
-    pub fn load(dir: PathBuf) -> Arc<Self> {
+    pub fn load(dir: PathBuf, embed: &crate::embedding::EmbedConfig) -> Arc<Self> {
         let index = std::fs::read(dir.join("index.html")).ok();
         let html = index.as_deref().map(String::from_utf8_lossy).unwrap_or_default();
         let hashes: Vec<String> = inline_scripts(&html)
@@ -39,11 +41,13 @@ impl WebAssets {
             .collect();
         let csp = format!(
             "default-src 'self'; script-src 'self' 'wasm-unsafe-eval' {}; style-src 'self' 'unsafe-inline'; \
-             img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
-            hashes.join(" ")
+             img-src 'self' data: https: http:; connect-src 'self'; {}; base-uri 'self'; form-action 'self'",
+            hashes.join(" "),
+            embed.csp_directives()
         );
         let csp = HeaderValue::from_str(&csp).unwrap_or_else(|_| HeaderValue::from_static("default-src 'self'"));
-        Arc::new(Self { dir, index, csp })
+        let framable = !embed.frame_ancestors.is_empty();
+        Arc::new(Self { dir, index, csp, framable })
     }
 }
 
@@ -118,7 +122,9 @@ pub async fn security_headers(State(state): State<AppState>, req: Request, next:
     h.insert(header::CONTENT_SECURITY_POLICY, state.web.csp.clone());
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
-    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    if !state.web.framable {
+        h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    }
     resp
 }
 

@@ -1,6 +1,7 @@
 //! Pure rules shared by the server and the browser: no I/O, unit- and property-tested.
 
 pub mod arg_schema;
+pub mod canvas;
 pub mod cron;
 pub mod dag;
 pub mod env_lines;
@@ -13,6 +14,7 @@ pub mod node_selector;
 pub mod pagination;
 pub mod password;
 pub mod permissions;
+pub mod pipeline_doc;
 pub mod pipeline_rules;
 pub mod project_expand;
 pub mod resources;

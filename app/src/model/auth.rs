@@ -75,3 +75,12 @@ pub struct CreatedToken {
     pub token: ApiToken,
     pub secret: String,
 }
+
+/// An external page (dashboard) an administrator configured to show inside Cubist.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Panel {
+    pub id: String,
+    pub title: String,
+    pub url: String,
+}

@@ -11,6 +11,7 @@ pub mod health;
 pub mod job_templates;
 pub mod me;
 pub mod openapi;
+pub mod panels;
 pub mod pipelines;
 pub mod projects;
 pub mod registry;
@@ -117,6 +118,7 @@ pub fn routes(state: AppState) -> ApiRoutes {
     let r = job_templates::routes(r);
     let r = pipelines::routes(r);
     let r = tasks::routes(r);
+    let r = panels::routes(r);
     let r = roles::routes(r);
     let r = audit_log::routes(r);
     health::routes(r)

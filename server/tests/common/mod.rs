@@ -131,6 +131,7 @@ impl TestApp {
             session_hours: 1,
             clusters: vec!["local".into(), "gpu-east".into()],
             secret_key: None,
+            embed: Default::default(),
             auth: AuthConfig {
                 primary: LoginMethod::Password,
                 enabled: vec![LoginMethod::Password],
