@@ -21,6 +21,8 @@ pub mod client;
 #[cfg(feature = "ui")]
 pub mod components;
 #[cfg(feature = "ui")]
+pub mod editor;
+#[cfg(feature = "ui")]
 pub mod pages;
 #[cfg(feature = "ui")]
 mod root;

@@ -6,9 +6,11 @@ use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::path;
 
 use crate::components::shell::Shell;
+use crate::editor::PipelineEditorPage;
 use crate::i18n::I18nContextProvider;
 use crate::pages::{
-    account, audit_log, home, job_templates, login, not_found, permissions, projects, registry, roles, tokens, users,
+    account, audit_log, home, job_templates, login, not_found, panels, permissions, pipelines, projects, registry,
+    roles, tokens, users,
 };
 
 #[component]
@@ -44,6 +46,9 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/security/roles/:id") view=roles::RoleFormPage />
                         <Route path=path!("/security/permissions") view=permissions::PermissionsPage />
                         <Route path=path!("/security/audit-log") view=audit_log::AuditLogPage />
+                        <Route path=path!("/pipelines") view=pipelines::PipelinesPage />
+                        <Route path=path!("/pipelines/:id") view=PipelineEditorPage />
+                        <Route path=path!("/panels/:id") view=panels::PanelPage />
                     </ParentRoute>
                 </Routes>
             </Router>

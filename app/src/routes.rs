@@ -30,6 +30,9 @@ pub const PAGES: &[&str] = &[
     "/security/roles/:id",
     "/security/permissions",
     "/security/audit-log",
+    "/pipelines",
+    "/pipelines/:id",
+    "/panels/:id",
 ];
 
 /// Whether `path` is one of the app's pages (ignoring a trailing slash).

@@ -10,7 +10,7 @@ import { chromium } from "playwright-core";
 const root = resolve(import.meta.dirname, "..", "..");
 export const ADMIN_PASSWORD = "e2e-admin-password";
 
-export async function startServer() {
+export async function startServer(extraEnv = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), "cubist-e2e-"));
   const bin = process.env.CUBIST_BIN ?? join(root, "target", "debug", "cubist");
   const child = spawn(bin, ["serve"], {
@@ -21,6 +21,7 @@ export async function startServer() {
       CUBIST_STATIC_DIR: join(root, "dist"),
       CUBIST_ADMIN_PASSWORD: ADMIN_PASSWORD,
       DATABASE_URL: "",
+      ...extraEnv,
     },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -85,4 +86,12 @@ export async function login(page, base, username, password) {
   await page.fill('input[name="password"]', password);
   await page.click('button[type="submit"]');
   await page.waitForSelector('[data-testid="current-user"]');
+}
+
+/// Calls the API as the user signed in on `page` (cookies plus the CSRF header).
+export async function api(page, base, method, path, data) {
+  const csrf = (await page.context().cookies()).find((c) => c.name === "cubist_csrf")?.value ?? "";
+  const resp = await page.request.fetch(`${base}${path}`, { method, data, headers: { "X-CSRF-Token": csrf } });
+  if (!resp.ok()) throw new Error(`${method} ${path}: ${resp.status()} ${await resp.text()}`);
+  return resp.status() === 204 ? null : resp.json();
 }

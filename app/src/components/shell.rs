@@ -11,8 +11,26 @@ use super::status::{ErrorBox, Loading};
 use crate::client::{self, ClientError};
 use crate::domain::language::Language;
 use crate::domain::menu::visible_menu;
+use crate::domain::permissions::{Action, PermissionKey, Resource};
 use crate::i18n::*;
-use crate::model::{Me, MeUpdate};
+use crate::model::{Me, MeUpdate, Panel};
+
+/// Session-storage key remembering embed mode across in-app navigation.
+const EMBED_KEY: &str = "cubist_embed";
+
+/// Whether the app runs without its chrome inside another portal (`?embed=1`).
+fn embed_mode() -> bool {
+    let window = web_sys::window();
+    let storage = window.as_ref().and_then(|w| w.session_storage().ok().flatten());
+    let asked = window
+        .as_ref()
+        .and_then(|w| w.location().search().ok())
+        .is_some_and(|q| q.trim_start_matches('?').split('&').any(|kv| kv == "embed=1"));
+    if asked && let Some(s) = &storage {
+        let _ = s.set_item(EMBED_KEY, "1");
+    }
+    asked || storage.and_then(|s| s.get_item(EMBED_KEY).ok().flatten()).is_some()
+}
 
 /// The translated label of a menu key from `domain::menu`.
 fn menu_label(i18n: leptos_i18n::I18nContext<Locale>, key: &str) -> String {
@@ -34,6 +52,8 @@ fn menu_label(i18n: leptos_i18n::I18nContext<Locale>, key: &str) -> String {
         "images" => t_string!(i18n, menu_images),
         "repositories" => t_string!(i18n, menu_repositories),
         "api_tokens" => t_string!(i18n, menu_api_tokens),
+        "pipelines" => t_string!(i18n, menu_pipelines),
+        "panels" => t_string!(i18n, menu_panels),
         other => other,
     }
     .to_string()
@@ -60,13 +80,19 @@ pub fn Shell() -> impl IntoView {
     provide_context(session);
     let (error, set_error) = signal(None::<ClientError>);
     let navigate = use_navigate();
+    let embedded = embed_mode();
+    let panels = RwSignal::new(Vec::<Panel>::new());
     spawn_local(async move {
         match client::get::<Me>("/api/v1/me").await {
             Ok(me) => {
                 if let Some(language) = me.user.language {
                     i18n.set_locale(locale_of(language));
                 }
+                let see_panels = me.permissions.contains(&PermissionKey::new(Action::List, Resource::Panels));
                 session.me.set(Some(me));
+                if see_panels && let Ok(list) = client::get::<Vec<Panel>>("/api/v1/panels").await {
+                    panels.set(list);
+                }
             }
             Err(e) if e.status() == Some(401) => navigate("/login", Default::default()),
             Err(e) => set_error.set(Some(e)),
@@ -78,10 +104,18 @@ pub fn Shell() -> impl IntoView {
         }
         match session.me.get() {
             None => view! { <Loading /> }.into_any(),
+            Some(_) if embedded => view! {
+                <div class="layout embed" data-testid="embed-layout">
+                    <main class="content">
+                        <Outlet />
+                    </main>
+                </div>
+            }
+            .into_any(),
             Some(me) => view! {
                 <div class="layout">
                     <TopBar username=me.user.nickname.clone() />
-                    <SideNav />
+                    <SideNav panels=panels />
                     <main class="content">
                         <Outlet />
                     </main>
@@ -126,7 +160,7 @@ fn TopBar(username: String) -> impl IntoView {
 }
 
 #[component]
-fn SideNav() -> impl IntoView {
+fn SideNav(panels: RwSignal<Vec<Panel>>) -> impl IntoView {
     let i18n = use_i18n();
     let session = super::session::use_session();
     let location = use_location();
@@ -162,6 +196,18 @@ fn SideNav() -> impl IntoView {
                         }
                     })
                     .collect_view()}
+                {(!panels.with(Vec::is_empty)).then(|| view! {
+                    <div class="nav-group">
+                        <h3>{menu_label(i18n, "panels")}</h3>
+                        <ul>
+                            {panels.get().into_iter().map(|p| {
+                                let path = format!("/panels/{}", p.id);
+                                let active = current == path;
+                                view! { <li><a href=path class:active=active>{p.title}</a></li> }
+                            }).collect_view()}
+                        </ul>
+                    </div>
+                })}
             </nav>
         }
     }

@@ -30,7 +30,13 @@ pub struct MenuGroup {
 
 /// The whole menu, in display order.
 pub const MENU: &[MenuGroup] = &[
-    MenuGroup { label: "workspace", items: &[MenuItem { label: "home", path: "/", resource: Resource::Home }] },
+    MenuGroup {
+        label: "workspace",
+        items: &[
+            MenuItem { label: "home", path: "/", resource: Resource::Home },
+            MenuItem { label: "pipelines", path: "/pipelines", resource: Resource::Pipelines },
+        ],
+    },
     MenuGroup {
         label: "projects",
         items: &[

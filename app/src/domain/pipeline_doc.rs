@@ -39,7 +39,7 @@ pub struct Doc {
 pub enum ConnectError {
     SameTask,
     AlreadyConnected,
-    /// The edge would close a cycle through these tasks.
+    /// The edge would close this cycle (the new edge first, the first task repeated last).
     Cycle(Vec<String>),
 }
 
@@ -132,7 +132,10 @@ impl Doc {
         let edges = self.name_edges();
         let (a, b) = (self.name_of(from).to_owned(), self.name_of(to).to_owned());
         if would_create_cycle(&edges, &a, &b) {
-            let path = path_between(&self.edges, to, from).iter().map(|k| self.name_of(*k).to_owned()).collect();
+            let path = std::iter::once(from)
+                .chain(path_between(&self.edges, to, from))
+                .map(|k| self.name_of(k).to_owned())
+                .collect();
             return Err(ConnectError::Cycle(path));
         }
         self.edges.push((from, to));
@@ -183,15 +186,26 @@ impl Doc {
 
     /// Takes what the server saved (ids, canonical fields) while keeping keys and positions.
     pub fn absorb_saved(&mut self, graph: &PipelineGraph) {
+        self.absorb(graph, true);
+        self.settings.fields = graph.pipeline.fields.clone();
+    }
+
+    /// Takes only the ids of saved tasks (the user edited on while the save ran).
+    pub fn absorb_ids(&mut self, graph: &PipelineGraph) {
+        self.absorb(graph, false);
+    }
+
+    fn absorb(&mut self, graph: &PipelineGraph, fields: bool) {
         let saved: BTreeMap<&str, &crate::model::Task> =
             graph.tasks.iter().map(|t| (t.fields.name.as_str(), t)).collect();
         for node in self.nodes.values_mut() {
             if let Some(task) = saved.get(node.fields.name.as_str()) {
                 node.id = Some(task.id);
-                node.fields = task.fields.clone();
+                if fields {
+                    node.fields = task.fields.clone();
+                }
             }
         }
-        self.settings.fields = graph.pipeline.fields.clone();
     }
 }
 

@@ -1,0 +1,107 @@
+// The pipeline editor and the homepage: the demo gallery shows its pictures; a new pipeline
+// gets two templates dragged onto the canvas, connected, a form field filled, saved, and the
+// same graph comes back after a reload; a cycle-making connection is refused on the spot.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { startServer, startBrowser, login, api, ADMIN_PASSWORD } from "./harness.js";
+
+let server;
+let chrome;
+
+before(async () => {
+  server = await startServer();
+  chrome = await startBrowser();
+});
+
+after(async () => {
+  await chrome?.close();
+  await server?.stop();
+});
+
+async function centre(locator) {
+  const box = await locator.boundingBox();
+  return { x: box.x + box.width / 2, y: box.y + box.height / 2 };
+}
+
+async function connect(page, from, to) {
+  const start = await centre(from.locator('[data-testid="port-out"]'));
+  const end = await centre(to);
+  await page.mouse.move(start.x, start.y);
+  await page.mouse.down();
+  await page.mouse.move((start.x + end.x) / 2, (start.y + end.y) / 2, { steps: 4 });
+  await page.mouse.move(end.x, end.y, { steps: 4 });
+  await page.mouse.up();
+}
+
+test("the homepage shows the demo gallery with its pictures", async () => {
+  const page = await chrome.newPage();
+  await login(page, server.url, "admin", ADMIN_PASSWORD);
+  const cards = page.locator('[data-testid="demo-card"]');
+  await cards.first().waitFor();
+  assert.equal(await cards.count(), 3);
+  const pictures = await cards.locator("img").evaluateAll((imgs) =>
+    Promise.all(imgs.map((img) => img.decode().then(() => [img.getAttribute("src"), img.naturalWidth]))),
+  );
+  for (const [src, width] of pictures) {
+    assert.match(src, /^\/gallery\/.+\.svg$/);
+    assert.ok(width > 0, `${src} did not load`);
+  }
+  await api(page, server.url, "POST", "/api/v1/users", { username: "dana", password: "dana-password-1" });
+  const user = await chrome.newPage();
+  await login(user, server.url, "dana", "dana-password-1");
+  await user.locator('[data-testid="demo-card"] a').first().click();
+  await user.waitForSelector('[data-testid="read-only"]');
+  assert.ok((await user.locator('[data-testid="node"]').count()) > 0, "the demo's tasks are drawn");
+  await user.click('[data-testid="copy-pipeline"]');
+  await user.waitForFunction(() => !document.querySelector('[data-testid="read-only"]') && document.querySelector('[data-testid="node"]'));
+  assert.match(user.url(), /\/pipelines\/\d+$/);
+  assert.deepEqual(page.errors, []);
+  assert.deepEqual(user.errors, []);
+});
+
+test("drag, connect, fill, save, reload: the same graph; cycles are refused", async () => {
+  const page = await chrome.newPage();
+  await login(page, server.url, "admin", ADMIN_PASSWORD);
+  await page.click('[data-testid="new-pipeline"]');
+  await page.waitForURL(/\/pipelines\/\d+$/);
+  const canvas = page.locator('[data-testid="canvas"]');
+  await canvas.waitFor();
+  const box = await canvas.boundingBox();
+
+  await page.locator('[data-testid="palette-item"][data-template="shell"]').dragTo(canvas, {
+    targetPosition: { x: box.width * 0.25, y: box.height * 0.3 },
+  });
+  await page.locator('[data-testid="palette-item"][data-template="python"]').dragTo(canvas, {
+    targetPosition: { x: box.width * 0.7, y: box.height * 0.6 },
+  });
+  const nodes = page.locator('[data-testid="node"]');
+  assert.equal(await nodes.count(), 2);
+  assert.equal(await page.textContent('[data-testid="save-status"]'), "Unsaved changes");
+
+  const shell = page.locator('[data-testid="node"]:has-text("shell")');
+  const python = page.locator('[data-testid="node"]:has-text("python")');
+  await connect(page, shell, python);
+  assert.equal(await page.locator("path.edge:not(.pending)").count(), 1);
+
+  await connect(page, python, shell);
+  await page.waitForSelector('[data-testid="notice"]');
+  assert.match(await page.textContent('[data-testid="notice"]'), /cycle: python → shell → python/);
+  assert.equal(await page.locator("path.edge:not(.pending)").count(), 1, "the cycle edge was not drawn");
+
+  await python.click();
+  await page.waitForSelector('[data-testid="task-panel"]');
+  await page.fill('[data-arg="code"]', "print('from the browser')");
+  await page.fill('[data-field="label"]', "Say hello");
+  await page.press('[data-field="label"]', "Enter");
+  await page.click('[data-testid="save"]');
+  await page.waitForSelector('[data-testid="save-status"][data-status="saved"]');
+
+  await page.reload();
+  await page.waitForSelector('[data-testid="node"]');
+  assert.equal(await page.locator('[data-testid="node"]').count(), 2);
+  assert.equal(await page.locator("path.edge").count(), 1);
+  await page.locator('[data-testid="node"]:has-text("Say hello")').click();
+  await page.waitForSelector('[data-testid="task-panel"]');
+  assert.equal(await page.inputValue('[data-arg="code"]'), "print('from the browser')");
+  assert.deepEqual(page.errors, []);
+});
