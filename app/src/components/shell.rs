@@ -18,18 +18,21 @@ use crate::model::{Me, MeUpdate, Panel};
 /// Session-storage key remembering embed mode across in-app navigation.
 const EMBED_KEY: &str = "cubist_embed";
 
-/// Whether the app runs without its chrome inside another portal (`?embed=1`).
+/// Whether the app runs without its chrome inside another portal: `?embed=1` turns it on for
+/// the rest of the visit, `?embed=0` off.
 fn embed_mode() -> bool {
     let window = web_sys::window();
     let storage = window.as_ref().and_then(|w| w.session_storage().ok().flatten());
-    let asked = window
-        .as_ref()
-        .and_then(|w| w.location().search().ok())
-        .is_some_and(|q| q.trim_start_matches('?').split('&').any(|kv| kv == "embed=1"));
-    if asked && let Some(s) = &storage {
-        let _ = s.set_item(EMBED_KEY, "1");
+    let query = window.as_ref().and_then(|w| w.location().search().ok()).unwrap_or_default();
+    let param = |value: &str| query.trim_start_matches('?').split('&').any(|kv| kv == format!("embed={value}"));
+    if let Some(s) = &storage {
+        if param("1") {
+            let _ = s.set_item(EMBED_KEY, "1");
+        } else if param("0") {
+            let _ = s.remove_item(EMBED_KEY);
+        }
     }
-    asked || storage.and_then(|s| s.get_item(EMBED_KEY).ok().flatten()).is_some()
+    storage.and_then(|s| s.get_item(EMBED_KEY).ok().flatten()).is_some() || param("1")
 }
 
 /// The translated label of a menu key from `domain::menu`.
