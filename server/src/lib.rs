@@ -98,6 +98,7 @@ pub async fn build(config: Config) -> Result<Built, StartError> {
             get(move || async move { ([(axum::http::header::CONTENT_TYPE, "application/json")], doc) }),
         )
         .layer(from_fn_with_state(state.clone(), audit::record_writes))
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .fallback(web::serve)
         .layer(from_fn(telemetry::track))
         .layer(from_fn_with_state(state.clone(), web::security_headers))
@@ -106,6 +107,9 @@ pub async fn build(config: Config) -> Result<Built, StartError> {
         .with_state(state.clone());
     Ok(Built { router, openapi, routes, state, generated_admin_password })
 }
+
+/// Largest request body: a graph save of the largest pipeline (5,000 tasks) fits.
+const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
 
 /// Serves `built` on `listener` until Ctrl-C / SIGTERM.
 pub async fn serve(listener: tokio::net::TcpListener, built: Built) -> std::io::Result<()> {

@@ -63,9 +63,7 @@ on_both_backends!(graph_saves_check_the_dag_and_the_arguments, async |app: TestA
     assert_eq!(created["pipeline"]["dag"], json!({"fit": ["prep"], "prep": []}), "the DAG comes back complete");
     assert_eq!(created["tasks"][0]["args"]["--epochs"], 10, "missing arguments take their default");
     assert_eq!(created["tasks"][1]["args"]["--epochs"], 3, "arguments are coerced to their type");
-    let mounts = created["tasks"][0]["volume_mount"].as_str().unwrap();
-    assert!(mounts.starts_with("kubeflow-user-workspace(pvc):/mnt,"), "project mounts come first: {mounts}");
-    assert!(mounts.ends_with(",cache(pvc):/cache"), "template mounts are merged in: {mounts}");
+    assert_eq!(created["tasks"][0]["volume_mount"], "", "only the task's own mounts are stored");
     assert_eq!(created["pipeline"]["editable"], true);
 
     let mut tasks = created["tasks"].as_array().unwrap().clone();
@@ -111,6 +109,26 @@ on_both_backends!(graph_saves_check_the_dag_and_the_arguments, async |app: TestA
     assert_eq!(task_names(&saved), ["fit", "eval"]);
     let (_, listed) = ann.get(&format!("/api/v1/pipelines/{id}/tasks")).await;
     assert_eq!(listed.as_array().unwrap().len(), 2);
+
+    // Node-level powers stay with administrators.
+    let mut secret = task("peek", trainer, json!({}));
+    secret["volume_mount"] = json!("creds(secret):/etc/creds");
+    let (status, err) = ann.post(&format!("/api/v1/pipelines/{id}/tasks"), &secret).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{err}");
+    let shell = template_id(&admin, "shell").await;
+    let base: Value = admin.get_as(&format!("/api/v1/job-templates/{shell}")).await;
+    let root = json!({"category_id": base["category"]["id"], "name": "root-tool", "version": "Release",
+        "image_id": base["image"]["id"], "privileged": true, "command": "bash -c"});
+    let (_, root) = admin.post("/api/v1/job-templates", &root).await;
+    let mut hijack = task("hijack", root["id"].as_i64().unwrap(), json!({}));
+    hijack["command"] = json!("cat /etc/shadow");
+    let (status, err) = ann.post(&format!("/api/v1/pipelines/{id}/tasks"), &hijack).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{err}");
+    assert!(err["error"]["message"].as_str().unwrap().contains("command"));
+    let (status, _) = ann
+        .post(&format!("/api/v1/pipelines/{id}/tasks"), &task("plain", root["id"].as_i64().unwrap(), json!({})))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "a privileged template's own command may run");
 });
 
 on_both_backends!(single_task_edits_keep_the_dag_consistent, async |app: TestApp| {
@@ -177,7 +195,7 @@ on_both_backends!(demo_pipelines_are_read_only_until_copied, async |app: TestApp
     let (status, _) = ann.post(&format!("/api/v1/pipelines/{id}/tasks"), &task("extra", shell, json!({}))).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 
-    let (status, copy) = ann.post(&format!("/api/v1/pipelines/{id}/copy"), &json!({})).await;
+    let (status, copy) = ann.request(reqwest::Method::POST, &format!("/api/v1/pipelines/{id}/copy"), None).await;
     assert_eq!(status, StatusCode::CREATED, "{copy}");
     let name = copy["pipeline"]["name"].as_str().unwrap();
     assert!(name.starts_with(&format!("{}-copy-", current["pipeline"]["name"].as_str().unwrap())), "{name}");

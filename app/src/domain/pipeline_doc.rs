@@ -39,6 +39,8 @@ pub struct Doc {
 pub enum ConnectError {
     SameTask,
     AlreadyConnected,
+    /// One of the tasks was deleted meanwhile.
+    Gone,
     /// The edge would close this cycle (the new edge first, the first task repeated last).
     Cycle(Vec<String>),
 }
@@ -66,8 +68,12 @@ impl Doc {
             .filter_map(|e| Some((*key_of.get(e.from.as_str())?, *key_of.get(e.to.as_str())?)))
             .collect();
         doc.edges = edges;
-        if graph.tasks.iter().any(|t| !layout.contains_key(&t.fields.name)) {
+        let unplaced: Vec<u32> =
+            doc.nodes.iter().filter(|(_, n)| !layout.contains_key(&n.fields.name)).map(|(k, _)| *k).collect();
+        if unplaced.len() == doc.nodes.len() {
             doc.auto_layout();
+        } else {
+            doc.place_below(&unplaced);
         }
         doc
     }
@@ -87,10 +93,22 @@ impl Doc {
         self.edges.iter().map(|(a, b)| Edge::new(self.name_of(*a), self.name_of(*b))).collect()
     }
 
+    /// Puts these nodes in a row under the rest of the drawing.
+    fn place_below(&mut self, keys: &[u32]) {
+        let placed = self.nodes.iter().filter(|(k, _)| !keys.contains(k)).map(|(_, n)| n.pos);
+        let bottom = super::canvas::bounds(placed).map_or(0.0, |b| b.y + b.h);
+        for (i, key) in keys.iter().enumerate() {
+            if let Some(node) = self.nodes.get_mut(key) {
+                node.pos = Position { x: i as f64 * (super::layout::NODE_WIDTH + 40.0), y: bottom + 60.0 };
+            }
+        }
+    }
+
     /// A task name not used yet: `<base>`, `<base>-2`, `<base>-3`, …
     pub fn unique_name(&self, base: &str) -> String {
         let taken: HashSet<&str> = self.nodes.values().map(|n| n.fields.name.as_str()).collect();
-        let base: String = base.chars().take(40).collect();
+        let cut: String = base.chars().take(40).collect();
+        let base = cut.trim_end_matches('-').to_owned();
         (1..)
             .map(|i| if i == 1 { base.clone() } else { format!("{base}-{i}") })
             .find(|n| !taken.contains(n.as_str()))
@@ -125,6 +143,9 @@ impl Doc {
     pub fn connect(&mut self, from: u32, to: u32) -> Result<(), ConnectError> {
         if from == to {
             return Err(ConnectError::SameTask);
+        }
+        if !self.nodes.contains_key(&from) || !self.nodes.contains_key(&to) {
+            return Err(ConnectError::Gone);
         }
         if self.edges.contains(&(from, to)) {
             return Err(ConnectError::AlreadyConnected);
@@ -186,26 +207,33 @@ impl Doc {
 
     /// Takes what the server saved (ids, canonical fields) while keeping keys and positions.
     pub fn absorb_saved(&mut self, graph: &PipelineGraph) {
-        self.absorb(graph, true);
+        let sent: Vec<(u32, String)> = self.nodes.iter().map(|(k, n)| (*k, n.fields.name.clone())).collect();
+        self.absorb(graph, &sent, true);
         self.settings.fields = graph.pipeline.fields.clone();
     }
 
-    /// Takes only the ids of saved tasks (the user edited on while the save ran).
-    pub fn absorb_ids(&mut self, graph: &PipelineGraph) {
-        self.absorb(graph, false);
+    /// Takes only the ids of saved tasks (the user edited on while the save ran); `sent` are
+    /// the keys and names of the nodes as they were sent.
+    pub fn absorb_ids(&mut self, graph: &PipelineGraph, sent: &[(u32, String)]) {
+        self.absorb(graph, sent, false);
     }
 
-    fn absorb(&mut self, graph: &PipelineGraph, fields: bool) {
+    fn absorb(&mut self, graph: &PipelineGraph, sent: &[(u32, String)], fields: bool) {
         let saved: BTreeMap<&str, &crate::model::Task> =
             graph.tasks.iter().map(|t| (t.fields.name.as_str(), t)).collect();
-        for node in self.nodes.values_mut() {
-            if let Some(task) = saved.get(node.fields.name.as_str()) {
+        for (key, name) in sent {
+            if let (Some(node), Some(task)) = (self.nodes.get_mut(key), saved.get(name.as_str())) {
                 node.id = Some(task.id);
                 if fields {
                     node.fields = task.fields.clone();
                 }
             }
         }
+    }
+
+    /// The keys and names of the nodes, in save order.
+    pub fn sent_keys(&self) -> Vec<(u32, String)> {
+        self.nodes.iter().map(|(k, n)| (*k, n.fields.name.clone())).collect()
     }
 }
 

@@ -124,8 +124,9 @@ pub fn check_task_fields(at: &str, fields: &TaskFields) -> Result<TaskFields, Ve
     if fields.retries > MAX_RETRIES {
         errors.add(&field("retries"), format!("must be at most {MAX_RETRIES}"));
     }
-    if let Err(e) = parse_mounts(&fields.volume_mount) {
-        errors.add(&field("volume_mount"), e.to_string());
+    match parse_mounts(&fields.volume_mount) {
+        Ok(mounts) => out.volume_mount = format_mounts(&mounts),
+        Err(e) => errors.add(&field("volume_mount"), e.to_string()),
     }
     errors.finish().map(|()| out)
 }

@@ -56,7 +56,7 @@ pub fn colour_of(category: i64) -> &'static str {
 fn explain(i18n: leptos_i18n::I18nContext<Locale>, error: ConnectError) -> String {
     match error {
         ConnectError::SameTask => t_string!(i18n, editor_refused_self).to_owned(),
-        ConnectError::AlreadyConnected => t_string!(i18n, editor_refused_duplicate).to_owned(),
+        ConnectError::AlreadyConnected | ConnectError::Gone => t_string!(i18n, editor_refused_duplicate).to_owned(),
         ConnectError::Cycle(path) => format!("{} {}", t_string!(i18n, editor_refused_cycle), path.join(" → ")),
     }
 }

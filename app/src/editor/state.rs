@@ -34,8 +34,8 @@ pub struct EditorState {
     /// A short message for the user (a refused connection, a saved copy…).
     pub notice: RwSignal<Option<String>>,
     pub error: RwSignal<Option<ClientError>>,
-    /// Task names of the last save request, to name `tasks[i]` errors.
-    pub sent_names: StoredValue<Vec<String>>,
+    /// Node keys and task names of the last save request, in request order.
+    pub sent: StoredValue<Vec<(u32, String)>>,
     pub templates: StoredValue<Vec<JobTemplate>>,
 }
 
@@ -67,7 +67,7 @@ impl EditorState {
             generation: RwSignal::new(0),
             notice: RwSignal::new(None),
             error: RwSignal::new(None),
-            sent_names: StoredValue::new(Vec::new()),
+            sent: StoredValue::new(Vec::new()),
             templates: StoredValue::new(templates),
         }
     }
@@ -138,7 +138,7 @@ impl EditorState {
         }
         let input = self.doc.with_untracked(|d| d.to_input());
         let sent_version = self.version.get_untracked();
-        self.sent_names.set_value(input.tasks.iter().map(|t| t.fields.name.clone()).collect());
+        self.sent.set_value(self.doc.with_untracked(|d| d.sent_keys()));
         self.saving.set(true);
         let path = format!("/api/v1/pipelines/{}/graph", self.pipeline_id);
         spawn_local(async move {
@@ -149,7 +149,8 @@ impl EditorState {
                         self.doc.update(|d| d.absorb_saved(&graph));
                         self.generation.update(|g| *g += 1);
                     } else {
-                        self.doc.update(|d| d.absorb_ids(&graph));
+                        let sent = self.sent.get_value();
+                        self.doc.update(|d| d.absorb_ids(&graph, &sent));
                     }
                     self.saved_version.set(sent_version);
                 }
@@ -163,7 +164,7 @@ impl EditorState {
     pub fn explain_field(&self, field: &str) -> String {
         let named = field.strip_prefix("tasks[").and_then(|rest| {
             let (index, tail) = rest.split_once(']')?;
-            let name = self.sent_names.with_value(|n| n.get(index.parse::<usize>().ok()?).cloned())?;
+            let name = self.sent.with_value(|n| n.get(index.parse::<usize>().ok()?).map(|(_, name)| name.clone()))?;
             Some(format!("task '{name}'{}", tail.replacen('.', ": ", 1)))
         });
         named.unwrap_or_else(|| field.to_owned())

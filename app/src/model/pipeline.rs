@@ -245,7 +245,8 @@ pub struct TaskFields {
     /// Overrides the template's command when set.
     #[serde(default)]
     pub command: String,
-    /// Extra mounts; the project's and the template's are merged in.
+    /// The task's own extra mounts; the project's and the template's are added when it runs
+    /// (the first mount at a path wins: project, template, task).
     #[serde(default)]
     pub volume_mount: String,
     #[serde(default)]

@@ -40,12 +40,13 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     }
 }
 
-/// An optional JSON body: a request without `Content-Type` has none.
+/// An optional JSON body: a request without `Content-Type` or with an empty body has none.
 impl<S: Send + Sync, T: DeserializeOwned> OptionalFromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Option<Self>, Self::Rejection> {
-        if req.headers().get(CONTENT_TYPE).is_none() {
+        let empty = req.headers().get(axum::http::header::CONTENT_LENGTH).is_some_and(|len| len == "0");
+        if req.headers().get(CONTENT_TYPE).is_none() || empty {
             return Ok(None);
         }
         <Self as FromRequest<S>>::from_request(req, state).await.map(Some)

@@ -83,6 +83,15 @@ pub async fn by_id(tx: &mut Tx<'_>, id: i64) -> Result<Option<PipelineWithProjec
         .optional())?)
 }
 
+/// Locks the pipeline's row until the transaction ends (PostgreSQL; SQLite has one writer),
+/// so concurrent edits of one pipeline apply one after the other.
+pub async fn lock(tx: &mut Tx<'_>, id: i64) -> Result<(), DbError> {
+    if let Tx::Postgres(c) = tx {
+        pipelines::table.find(id).select(pipelines::id).for_update().load::<i64>(&mut **c).await?;
+    }
+    Ok(())
+}
+
 pub async fn id_named(tx: &mut Tx<'_>, name: &str) -> Result<Option<i64>, DbError> {
     Ok(with_tx!(tx, |c| pipelines::table
         .filter(pipelines::name.eq(name))

@@ -6,10 +6,7 @@ use std::collections::{HashMap, HashSet};
 
 use app::domain::arg_schema::ArgSchema;
 use app::domain::mounts::{MountSource, parse_mounts};
-use app::domain::pipeline_rules::{
-    check_dag, check_pipeline_fields, check_task_fields, duplicate_task_names, effective_mounts,
-};
-use app::domain::project_expand::OrgExpand;
+use app::domain::pipeline_rules::{check_dag, check_pipeline_fields, check_task_fields, duplicate_task_names};
 use app::model::{
     FieldError, GraphInput, PipelineFields, PipelineInput, ProjectKind, TaskFields, TaskInput, TemplateVersion,
 };
@@ -40,7 +37,7 @@ fn to_i64(n: u32) -> i64 {
 }
 
 /// Checks the project: an org project the caller belongs to (administrators: any).
-async fn project_mounts(tx: &mut Tx<'_>, caller: &Identity, input: &PipelineInput) -> Result<String> {
+async fn check_project(tx: &mut Tx<'_>, caller: &Identity, input: &PipelineInput) -> Result<()> {
     let project = projects::by_id(tx, input.project_id).await?;
     let Some(project) = project.filter(|p| p.kind == ProjectKind::Org.as_str()) else {
         return Err(super::invalid("project_id", "no such project group"));
@@ -48,8 +45,7 @@ async fn project_mounts(tx: &mut Tx<'_>, caller: &Identity, input: &PipelineInpu
     if !caller.is_admin() && projects::roles_of(tx, caller.user_id, &[project.id]).await?.is_empty() {
         return Err(Error::Forbidden(format!("project_id: you do not belong to the project group '{}'", project.name)));
     }
-    let expand: OrgExpand = serde_json::from_str(&project.expand).unwrap_or_default();
-    Ok(expand.volume_mount)
+    Ok(())
 }
 
 /// Node-level powers and gallery publishing are for administrators only.
@@ -61,11 +57,31 @@ fn check_powers(caller: &Identity, input: &GraphInput) -> Result<()> {
         return Err(Error::Forbidden("expand.demo: only administrators publish demo pipelines".into()));
     }
     for (i, task) in input.tasks.iter().enumerate() {
-        let host = parse_mounts(&task.fields.volume_mount)
-            .is_ok_and(|mounts| mounts.iter().any(|m| matches!(m.source, MountSource::HostPath { .. })));
-        if host {
-            return Err(Error::Forbidden(format!("tasks[{i}].volume_mount: only administrators mount host paths")));
+        if parse_mounts(&task.fields.volume_mount).is_ok_and(|mounts| mounts.iter().any(reaches_beyond)) {
+            return Err(Error::Forbidden(format!(
+                "tasks[{i}].volume_mount: only administrators mount host paths, secrets or NFS exports"
+            )));
         }
+    }
+    Ok(())
+}
+
+/// Mounts that reach beyond the task's own storage: node directories, cluster secrets, NFS.
+fn reaches_beyond(mount: &app::domain::mounts::Mount) -> bool {
+    matches!(mount.source, MountSource::HostPath { .. } | MountSource::Secret { .. } | MountSource::Nfs { .. })
+}
+
+/// A template with node-level powers runs only its own command: others may not override
+/// the command or working directory of such a template.
+fn check_template_powers(caller: &Identity, at: &str, task: &TaskInput, template: &TemplateRow) -> Result<()> {
+    let host = parse_mounts(&template.volume_mount).is_ok_and(|m| m.iter().any(reaches_beyond));
+    let powerful = template.privileged || !template.service_account.is_empty() || host;
+    let overrides = !task.fields.command.trim().is_empty() || !task.fields.workdir.trim().is_empty();
+    if powerful && overrides && !caller.is_admin() {
+        return Err(Error::Forbidden(format!(
+            "{at}.command: template '{}' runs with node-level powers; only administrators override its command or working directory",
+            template.name
+        )));
     }
     Ok(())
 }
@@ -77,13 +93,11 @@ async fn check_tasks(
     caller: &Identity,
     input: &GraphInput,
     existing: &[TaskWithTemplate],
-    project_mounts: &str,
     errors: &mut Vec<FieldError>,
 ) -> Result<Vec<TaskValues>> {
     let ids: Vec<i64> = input.tasks.iter().map(|t| t.template_id).collect::<HashSet<_>>().into_iter().collect();
     let found: HashMap<i64, TemplateRow> = templates::by_ids(tx, &ids).await?.into_iter().map(|t| (t.id, t)).collect();
     let current: HashMap<i64, i64> = existing.iter().map(|(t, _)| (t.id, t.template_id)).collect();
-    let project = parse_mounts(project_mounts).unwrap_or_default();
     let mut seen_ids = HashSet::new();
     let now = db::now();
     let mut out = Vec::with_capacity(input.tasks.len());
@@ -105,10 +119,11 @@ async fn check_tasks(
             errors.push(FieldError { field: format!("{at}.template_id"), message: "no such job template".into() });
             continue;
         };
+        check_template_powers(caller, &at, task, template)?;
         let schema: ArgSchema = serde_json::from_str(&template.args).unwrap_or_default();
         let args = schema.validate(&task.fields.args).map_err(|e| errors.extend(prefixed(&format!("{at}.args"), e)));
         if let (Some(fields), Ok(args)) = (fields, args) {
-            out.push(task_values(fields, template, args, &project, now));
+            out.push(task_values(fields, template, args, now));
         }
     }
     Ok(out)
@@ -118,12 +133,11 @@ fn task_values(
     fields: TaskFields,
     template: &TemplateRow,
     args: serde_json::Map<String, serde_json::Value>,
-    project: &[app::domain::mounts::Mount],
     now: NaiveDateTime,
 ) -> TaskValues {
     TaskValues {
         pipeline_id: 0,
-        volume_mount: effective_mounts(project, &template.volume_mount, &fields.volume_mount),
+        volume_mount: fields.volume_mount,
         template_id: template.id,
         args: serde_json::to_string(&args).unwrap_or_else(|_| "{}".into()),
         timeout_secs: to_i64(fields.timeout),
@@ -183,11 +197,11 @@ pub async fn save(
     if input.tasks.len() > MAX_TASKS {
         return Err(super::invalid("tasks", format!("a pipeline holds at most {MAX_TASKS} tasks")));
     }
-    let mounts = project_mounts(tx, caller, &input.pipeline).await?;
+    check_project(tx, caller, &input.pipeline).await?;
     let mut errors = Vec::new();
     let fields = check_pipeline_fields(&input.pipeline.fields).map_err(|e| errors.extend(e)).ok();
     let current = existing.as_ref().map_or(&[][..], |e| e.tasks);
-    let values = check_tasks(tx, caller, input, current, &mounts, &mut errors).await?;
+    let values = check_tasks(tx, caller, input, current, &mut errors).await?;
     let names: Vec<String> = input.tasks.iter().map(|t| t.fields.name.trim().to_owned()).collect();
     errors.extend(duplicate_task_names(&names));
     let mut fields = match fields {

@@ -46,7 +46,8 @@ async fn copy_target(tx: &mut Tx<'_>, caller: &Identity, source: i64, asked: Opt
         .ok_or_else(|| super::invalid("project_id", "you belong to no project group to copy into"))
 }
 
-/// Copies a visible pipeline with its tasks; the copy is not a demo and runs only by hand.
+/// Copies a visible pipeline with its tasks; the copy is not a demo, runs only by hand and
+/// tells nobody but its owner about runs.
 pub async fn copy(db: &Db, caller: &Identity, id: PipelineId, body: PipelineCopy) -> Result<PipelineGraph> {
     let mut conn = db.write().await?;
     let new_id = transaction!(&mut conn, |tx| {
@@ -58,6 +59,7 @@ pub async fn copy(db: &Db, caller: &Identity, id: PipelineId, body: PipelineCopy
         fields.name = copy_name(&fields.name);
         fields.expand.demo = false;
         fields.schedule.kind = ScheduleKind::Once;
+        fields.alerts.users.clear();
         for task in &mut input.tasks {
             task.id = None;
         }

@@ -197,6 +197,7 @@ pub async fn edit(
 ) -> Result<()> {
     let mut conn = db.write().await?;
     transaction!(&mut conn, |tx| {
+        rows::lock(tx, id.0).await?;
         let reached = reach_editable(tx, caller, id).await?;
         let tasks = task_rows::of_pipeline(tx, id.0).await?;
         let input = change(pipeline_graph::current_input(&reached.row, &tasks))?;
