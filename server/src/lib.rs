@@ -9,6 +9,7 @@ pub mod crypto;
 pub mod db;
 pub mod domain;
 pub mod embedding;
+pub mod engine;
 pub mod state;
 pub mod telemetry;
 pub mod web;
@@ -78,11 +79,16 @@ pub async fn build(config: Config) -> Result<Built, StartError> {
     }
     .map_err(|problem| config::ConfigError { variable: "CUBIST_SECRET_KEY".into(), problem })?;
     let login_throttle = Arc::default();
-    let state = AppState { db, config: Arc::new(config), web, oidc, secrets, login_throttle };
+    let engine = engine::Engine::start(db.clone(), config.data_dir.clone(), RETRY_BACKOFF);
+    let state = AppState { db, config: Arc::new(config), web, oidc, secrets, login_throttle, engine };
     let (api, mut openapi, mut routes) = api::routes(state.clone()).finish();
     routes.push(RouteInfo { method: "GET", path: OPENAPI_PATH.into(), permission: None });
     let catalog = domain::rbac::catalog(routes.iter().filter_map(|r| r.permission));
     domain::rbac::sync(&state.db, &catalog).await?;
+    let interrupted = state.engine.reconcile(&state.db).await?;
+    if interrupted > 0 {
+        tracing::warn!(runs = interrupted, "ended runs the previous server process left unfinished");
+    }
     let generated_admin_password =
         match seed::run(&state.db, state.config.admin_password.as_deref(), &state.config.clusters).await? {
             Seeded::Fresh { generated_admin_password } => generated_admin_password,
@@ -107,6 +113,9 @@ pub async fn build(config: Config) -> Result<Built, StartError> {
         .with_state(state.clone());
     Ok(Built { router, openapi, routes, state, generated_admin_password })
 }
+
+/// Wait before a task's second attempt (doubled for each further one).
+const RETRY_BACKOFF: std::time::Duration = std::time::Duration::from_millis(500);
 
 /// Largest request body: a graph save of the largest pipeline (5,000 tasks) fits.
 const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;

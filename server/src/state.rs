@@ -7,6 +7,7 @@ use crate::auth::throttle::LoginThrottle;
 use crate::config::Config;
 use crate::crypto::SecretBox;
 use crate::db::Db;
+use crate::engine::Engine;
 use crate::web::WebAssets;
 
 #[derive(Clone)]
@@ -20,4 +21,6 @@ pub struct AppState {
     pub secrets: SecretBox,
     /// Failed password sign-ins, to slow guessing.
     pub login_throttle: Arc<LoginThrottle>,
+    /// Runs pipelines.
+    pub engine: Engine,
 }

@@ -61,6 +61,8 @@ string_enum!(
         Pipelines = "pipelines",
         /// Tasks of pipelines (also single-task debug and runs).
         Tasks = "tasks",
+        /// Runs of pipelines and their logs.
+        Runs = "runs",
         /// External panels (dashboards) shown inside Cubist.
         Panels = "panels",
         Users = "users",

@@ -10,6 +10,7 @@ mod permission;
 mod pipeline;
 mod project;
 mod role;
+mod run;
 mod template;
 mod user;
 
@@ -22,5 +23,6 @@ pub use permission::*;
 pub use pipeline::*;
 pub use project::*;
 pub use role::*;
+pub use run::*;
 pub use template::*;
 pub use user::*;

@@ -16,6 +16,7 @@ pub mod pipelines;
 pub mod projects;
 pub mod registry;
 pub mod roles;
+pub mod runs;
 pub mod tasks;
 pub mod users;
 
@@ -119,6 +120,7 @@ pub fn routes(state: AppState) -> ApiRoutes {
     let r = pipelines::routes(r);
     let r = tasks::routes(r);
     let r = panels::routes(r);
+    let r = runs::routes(r);
     let r = roles::routes(r);
     let r = audit_log::routes(r);
     health::routes(r)

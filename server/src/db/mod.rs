@@ -9,6 +9,7 @@ pub mod pipelines;
 pub mod projects;
 pub mod registry;
 pub mod roles;
+pub mod runs;
 pub mod schema;
 pub mod sessions;
 pub mod tasks;

@@ -137,6 +137,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     job_templates,
     pipelines,
     tasks,
+    runs,
+    run_tasks,
 );
 
 diesel::table! {
@@ -238,6 +240,42 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    runs (id) {
+        id -> BigInt,
+        run_id -> Text,
+        pipeline_id -> BigInt,
+        task_id -> Nullable<BigInt>,
+        kind -> Text,
+        status -> Text,
+        runner_id -> Nullable<BigInt>,
+        plan -> Text,
+        layout -> Text,
+        message -> Text,
+        created_at -> Timestamp,
+        started_at -> Nullable<Timestamp>,
+        finished_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    run_tasks (id) {
+        id -> BigInt,
+        run_pk -> BigInt,
+        name -> Text,
+        label -> Text,
+        task_id -> BigInt,
+        status -> Text,
+        message -> Text,
+        pid -> Nullable<BigInt>,
+        started_at -> Nullable<Timestamp>,
+        finished_at -> Nullable<Timestamp>,
+        attempts -> Text,
+    }
+}
+
+diesel::joinable!(runs -> pipelines (pipeline_id));
+diesel::joinable!(run_tasks -> runs (run_pk));
 diesel::joinable!(pipelines -> projects (project_id));
 diesel::joinable!(tasks -> pipelines (pipeline_id));
 diesel::joinable!(tasks -> job_templates (template_id));

@@ -115,3 +115,26 @@ pub async fn delete_all(tx: &mut Tx<'_>, ids: &[i64]) -> Result<(), DbError> {
 pub async fn count_using_template(tx: &mut Tx<'_>, template: i64) -> Result<i64, DbError> {
     Ok(with_tx!(tx, |c| tasks::table.filter(tasks::template_id.eq(template)).count().get_result(c).await)?)
 }
+
+/// A task with what planning needs: its template, the image's name and entrypoint, and the
+/// pull secret of the image's registry account.
+pub type TaskForPlan = (TaskRow, super::job_templates::TemplateRow, String, String, Option<String>);
+
+/// The tasks of a pipeline with their templates and images, in one query.
+pub async fn for_plan(tx: &mut Tx<'_>, pipeline: i64) -> Result<Vec<TaskForPlan>, DbError> {
+    use super::job_templates::TemplateRow;
+    use super::schema::{images, repositories};
+    Ok(with_tx!(tx, |c| tasks::table
+        .inner_join(job_templates::table.inner_join(images::table.left_join(repositories::table)))
+        .filter(tasks::pipeline_id.eq(pipeline))
+        .order(tasks::id.asc())
+        .select((
+            TaskRow::as_select(),
+            TemplateRow::as_select(),
+            images::name,
+            images::entrypoint,
+            repositories::hubsecret.nullable(),
+        ))
+        .load(c)
+        .await)?)
+}

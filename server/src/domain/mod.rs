@@ -13,6 +13,7 @@ pub mod projects;
 pub mod rbac;
 pub mod registry;
 pub mod roles;
+pub mod runs;
 pub mod seed;
 pub mod tokens;
 

@@ -1,0 +1,2 @@
+DROP TABLE run_tasks;
+DROP TABLE runs;

@@ -1,0 +1,120 @@
+//! Runs: start a pipeline or a single task, list, detail, cancel, delete, logs.
+
+use app::domain::permissions::{Action, PermissionKey, Resource};
+use app::model::{LogQuery, Page, PipelineId, Run, RunDetail, RunQuery, TaskId};
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use axum::{Extension, Json};
+use utoipa_axum::routes;
+
+use super::ApiRoutes;
+use super::error::ApiResult;
+use super::extract::ApiQuery;
+use crate::auth::Identity;
+use crate::domain::runs;
+use crate::state::AppState;
+
+pub fn routes(r: ApiRoutes) -> ApiRoutes {
+    let p = |action| PermissionKey::new(action, Resource::Runs);
+    r.guarded(p(Action::Add), routes!(run_pipeline))
+        .guarded(p(Action::Add), routes!(run_task))
+        .guarded(p(Action::List), routes!(list_pipeline_runs))
+        .guarded(p(Action::List), routes!(list_runs))
+        .guarded(p(Action::Show), routes!(get_run))
+        .guarded(p(Action::Edit), routes!(cancel_run))
+        .guarded(p(Action::Delete), routes!(delete_run))
+        .guarded(p(Action::Show), routes!(task_logs))
+}
+
+/// Runs the pipeline by hand; the previous manual run of it is stopped and cleared first.
+#[utoipa::path(post, path = "/api/v1/pipelines/{id}/runs", tag = "runs", params(("id" = i64, Path)),
+    responses((status = 201, body = Run)))]
+async fn run_pipeline(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Identity>,
+    Path(id): Path<PipelineId>,
+) -> ApiResult<(StatusCode, Json<Run>)> {
+    Ok((StatusCode::CREATED, Json(runs::start(&state.db, &state.engine, &caller, id, None).await?)))
+}
+
+/// Runs one task alone as `run-<pipeline id>-<task id>` (replacing its previous such run).
+#[utoipa::path(post, path = "/api/v1/pipelines/{id}/tasks/{task_id}/run", tag = "runs",
+    params(("id" = i64, Path), ("task_id" = i64, Path)), responses((status = 201, body = Run)))]
+async fn run_task(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Identity>,
+    Path((id, task)): Path<(PipelineId, TaskId)>,
+) -> ApiResult<(StatusCode, Json<Run>)> {
+    Ok((StatusCode::CREATED, Json(runs::start(&state.db, &state.engine, &caller, id, Some(task)).await?)))
+}
+
+/// Runs of one pipeline, newest first.
+#[utoipa::path(get, path = "/api/v1/pipelines/{id}/runs", tag = "runs", params(("id" = i64, Path), RunQuery),
+    responses((status = 200, body = Page<Run>)))]
+async fn list_pipeline_runs(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Identity>,
+    Path(id): Path<PipelineId>,
+    ApiQuery(mut q): ApiQuery<RunQuery>,
+) -> ApiResult<Json<Page<Run>>> {
+    q.pipeline_id = Some(id);
+    Ok(Json(runs::list(&state.db, &caller, q).await?))
+}
+
+/// Runs the caller may see, newest first; `?pipeline_id=`, `?status=`.
+#[utoipa::path(get, path = "/api/v1/runs", tag = "runs", params(RunQuery), responses((status = 200, body = Page<Run>)))]
+async fn list_runs(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Identity>,
+    ApiQuery(q): ApiQuery<RunQuery>,
+) -> ApiResult<Json<Page<Run>>> {
+    Ok(Json(runs::list(&state.db, &caller, q).await?))
+}
+
+/// A run with each task's status, attempts, timings and usage.
+#[utoipa::path(get, path = "/api/v1/runs/{run_id}", tag = "runs", params(("run_id" = String, Path)),
+    responses((status = 200, body = RunDetail)))]
+async fn get_run(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Identity>,
+    Path(run_id): Path<String>,
+) -> ApiResult<Json<RunDetail>> {
+    Ok(Json(runs::get(&state.db, &caller, &run_id).await?))
+}
+
+/// Cancels a run: its processes are killed, waiting tasks cancelled.
+#[utoipa::path(post, path = "/api/v1/runs/{run_id}/cancel", tag = "runs", params(("run_id" = String, Path)),
+    responses((status = 200, body = RunDetail)))]
+async fn cancel_run(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Identity>,
+    Path(run_id): Path<String>,
+) -> ApiResult<Json<RunDetail>> {
+    Ok(Json(runs::cancel(&state.db, &state.engine, &caller, &run_id).await?))
+}
+
+/// Deletes a finished run with its logs.
+#[utoipa::path(delete, path = "/api/v1/runs/{run_id}", tag = "runs", params(("run_id" = String, Path)),
+    responses((status = 204)))]
+async fn delete_run(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Identity>,
+    Path(run_id): Path<String>,
+) -> ApiResult<StatusCode> {
+    runs::delete(&state.db, &state.engine, &caller, &run_id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A task's output (stdout and stderr) of one attempt, whole or its last lines.
+#[utoipa::path(get, path = "/api/v1/runs/{run_id}/tasks/{task}/logs", tag = "runs",
+    params(("run_id" = String, Path), ("task" = String, Path), LogQuery), responses((status = 200, body = String)))]
+async fn task_logs(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Identity>,
+    Path((run_id, task)): Path<(String, String)>,
+    ApiQuery(q): ApiQuery<LogQuery>,
+) -> ApiResult<impl IntoResponse> {
+    let text = runs::logs(&state.db, &state.engine, &caller, &run_id, &task, q).await?;
+    Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], text))
+}

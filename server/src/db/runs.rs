@@ -1,0 +1,209 @@
+//! Queries on `runs` and `run_tasks`.
+
+use app::domain::pagination::PageRequest;
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+
+use super::schema::{pipelines, project_members, run_tasks, runs};
+use super::{DbError, Tx};
+use crate::with_tx;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = runs)]
+pub struct RunRow {
+    pub id: i64,
+    pub run_id: String,
+    pub pipeline_id: i64,
+    pub task_id: Option<i64>,
+    pub kind: String,
+    pub status: String,
+    pub runner_id: Option<i64>,
+    pub plan: String,
+    pub layout: String,
+    pub message: String,
+    pub created_at: NaiveDateTime,
+    pub started_at: Option<NaiveDateTime>,
+    pub finished_at: Option<NaiveDateTime>,
+}
+
+/// A run with its pipeline's name.
+pub type RunWithPipeline = (RunRow, String);
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = runs)]
+pub struct NewRun<'a> {
+    pub run_id: &'a str,
+    pub pipeline_id: i64,
+    pub task_id: Option<i64>,
+    pub kind: &'a str,
+    pub status: &'a str,
+    pub runner_id: Option<i64>,
+    pub plan: &'a str,
+    pub layout: &'a str,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = run_tasks)]
+pub struct RunTaskRow {
+    pub id: i64,
+    pub run_pk: i64,
+    pub name: String,
+    pub label: String,
+    pub task_id: i64,
+    pub status: String,
+    pub message: String,
+    pub pid: Option<i64>,
+    pub started_at: Option<NaiveDateTime>,
+    pub finished_at: Option<NaiveDateTime>,
+    pub attempts: String,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = run_tasks)]
+pub struct NewRunTask {
+    pub run_pk: i64,
+    pub name: String,
+    pub label: String,
+    pub task_id: i64,
+    pub status: String,
+}
+
+/// What a state change of a run sets; `None` leaves a column as it is.
+#[derive(Debug, Clone, Default, AsChangeset)]
+#[diesel(table_name = runs)]
+pub struct RunChanges {
+    pub status: Option<String>,
+    pub message: Option<String>,
+    pub started_at: Option<Option<NaiveDateTime>>,
+    pub finished_at: Option<Option<NaiveDateTime>>,
+}
+
+/// What a state change of a task sets; `None` leaves a column as it is.
+#[derive(Debug, Clone, Default, AsChangeset)]
+#[diesel(table_name = run_tasks)]
+pub struct TaskChanges {
+    pub status: Option<String>,
+    pub message: Option<String>,
+    pub pid: Option<Option<i64>>,
+    pub started_at: Option<Option<NaiveDateTime>>,
+    pub finished_at: Option<Option<NaiveDateTime>>,
+    pub attempts: Option<String>,
+}
+
+pub async fn insert(tx: &mut Tx<'_>, run: &NewRun<'_>, tasks: Vec<NewRunTask>) -> Result<i64, DbError> {
+    let pk: i64 =
+        with_tx!(tx, |c| diesel::insert_into(runs::table).values(run).returning(runs::id).get_result(c).await)?;
+    let tasks: Vec<NewRunTask> = tasks.into_iter().map(|t| NewRunTask { run_pk: pk, ..t }).collect();
+    match tx {
+        Tx::Sqlite(c) => {
+            for task in &tasks {
+                diesel::insert_into(run_tasks::table).values(task).execute(&mut **c).await?;
+            }
+        }
+        Tx::Postgres(c) => {
+            for chunk in tasks.chunks(1000) {
+                diesel::insert_into(run_tasks::table).values(chunk).execute(&mut **c).await?;
+            }
+        }
+    }
+    Ok(pk)
+}
+
+pub async fn by_run_id(tx: &mut Tx<'_>, run_id: &str) -> Result<Option<RunWithPipeline>, DbError> {
+    Ok(with_tx!(tx, |c| runs::table
+        .inner_join(pipelines::table)
+        .filter(runs::run_id.eq(run_id))
+        .select((RunRow::as_select(), pipelines::name))
+        .first(c)
+        .await
+        .optional())?)
+}
+
+pub async fn tasks_of(tx: &mut Tx<'_>, run_pk: i64) -> Result<Vec<RunTaskRow>, DbError> {
+    Ok(with_tx!(tx, |c| run_tasks::table
+        .filter(run_tasks::run_pk.eq(run_pk))
+        .order(run_tasks::id.asc())
+        .select(RunTaskRow::as_select())
+        .load(c)
+        .await)?)
+}
+
+/// One page of runs, newest first; `visible_to` limits them to that user's projects.
+pub async fn page(
+    tx: &mut Tx<'_>,
+    page: PageRequest,
+    pipeline: Option<i64>,
+    status: Option<&str>,
+    visible_to: Option<i64>,
+) -> Result<(Vec<RunWithPipeline>, u64), DbError> {
+    macro_rules! filtered {
+        () => {{
+            let mut q = runs::table.inner_join(pipelines::table).into_boxed();
+            if let Some(p) = pipeline {
+                q = q.filter(runs::pipeline_id.eq(p));
+            }
+            if let Some(s) = status {
+                q = q.filter(runs::status.eq(s.to_owned()));
+            }
+            if let Some(user) = visible_to {
+                let mine = project_members::table.filter(project_members::user_id.eq(user));
+                q = q.filter(
+                    pipelines::project_id.eq_any(mine.select(project_members::project_id)).or(runs::runner_id.eq(user)),
+                );
+            }
+            q
+        }};
+    }
+    let rows = with_tx!(tx, |c| filtered!()
+        .order((runs::created_at.desc(), runs::id.desc()))
+        .offset(page.offset())
+        .limit(page.limit())
+        .select((RunRow::as_select(), pipelines::name))
+        .load(c)
+        .await)?;
+    let total: i64 = with_tx!(tx, |c| filtered!().count().get_result(c).await)?;
+    Ok((rows, total.max(0) as u64))
+}
+
+pub async fn update_run(tx: &mut Tx<'_>, pk: i64, changes: &RunChanges) -> Result<(), DbError> {
+    with_tx!(tx, |c| diesel::update(runs::table.find(pk)).set(changes).execute(c).await)?;
+    Ok(())
+}
+
+pub async fn update_task(tx: &mut Tx<'_>, run_pk: i64, name: &str, changes: &TaskChanges) -> Result<(), DbError> {
+    with_tx!(tx, |c| diesel::update(
+        run_tasks::table.filter(run_tasks::run_pk.eq(run_pk)).filter(run_tasks::name.eq(name))
+    )
+    .set(changes)
+    .execute(c)
+    .await)?;
+    Ok(())
+}
+
+/// Runs that are still pending or running.
+pub async fn active(tx: &mut Tx<'_>) -> Result<Vec<RunRow>, DbError> {
+    Ok(with_tx!(tx, |c| runs::table
+        .filter(runs::status.eq_any(["pending", "running"]))
+        .select(RunRow::as_select())
+        .load(c)
+        .await)?)
+}
+
+/// Runs of a pipeline of one kind that are not cleared yet.
+pub async fn of_kind(tx: &mut Tx<'_>, pipeline: i64, kind: &str) -> Result<Vec<RunRow>, DbError> {
+    Ok(with_tx!(tx, |c| runs::table
+        .filter(runs::pipeline_id.eq(pipeline))
+        .filter(runs::kind.eq(kind.to_owned()))
+        .filter(runs::status.ne("deleted"))
+        .select(RunRow::as_select())
+        .load(c)
+        .await)?)
+}
+
+pub async fn delete(tx: &mut Tx<'_>, pk: i64) -> Result<(), DbError> {
+    with_tx!(tx, |c| diesel::delete(run_tasks::table.filter(run_tasks::run_pk.eq(pk))).execute(c).await)?;
+    with_tx!(tx, |c| diesel::delete(runs::table.find(pk)).execute(c).await)?;
+    Ok(())
+}

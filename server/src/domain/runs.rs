@@ -1,0 +1,289 @@
+//! Runs: starting a manual run (which first stops and clears the previous manual run of the
+//! same pipeline, never a scheduled one), listing, detail, cancel, delete and logs. Who may
+//! run a pipeline is who may change it; who may see a run is who may see its pipeline.
+
+use std::collections::HashMap;
+
+use app::domain::pagination::PageRequest;
+use app::domain::plan::{self, PipelineSpec, Plan, RunContext, TaskSpec, TemplateSpec};
+use app::domain::project_expand::OrgExpand;
+use app::model::{
+    Attempt, NamedRef, PageQuery, PipelineId, ProjectId, Run, RunDetail, RunKind, RunQuery, RunStatus, RunTask, TaskId,
+};
+
+use super::pipeline_graph::task_fields;
+use super::pipelines::{fields_of, reach, reach_editable};
+use super::{Error, Result};
+use crate::auth::Identity;
+use crate::db::runs::{self as rows, NewRun, NewRunTask, RunChanges, RunRow, RunWithPipeline};
+use crate::db::{self, Db, Tx, projects, tasks};
+use crate::engine::{Engine, local};
+use crate::transaction;
+
+/// A fresh run id: 32 hex characters.
+fn new_run_id() -> String {
+    use rand::RngCore;
+    let mut bytes = [0u8; 16];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
+/// Compiles the pipeline (or one task) as it is stored now.
+async fn compile(
+    tx: &mut Tx<'_>,
+    caller: &Identity,
+    id: PipelineId,
+    run_id: &str,
+    only: Option<TaskId>,
+) -> Result<(Plan, String)> {
+    let reached = reach_editable(tx, caller, id).await?;
+    let project = projects::by_id(tx, ProjectId(reached.row.project_id)).await?.ok_or(Error::NotFound("project"))?;
+    let expand: OrgExpand = serde_json::from_str(&project.expand).unwrap_or_default();
+    let creator_ids: Vec<i64> = reached.row.created_by.into_iter().collect();
+    let creator =
+        projects::usernames(tx, &creator_ids).await?.into_values().next().unwrap_or_else(|| caller.username.clone());
+    let fields = fields_of(&reached.row);
+    let layout = serde_json::to_string(&fields.expand.layout).unwrap_or_else(|_| "{}".into());
+    let specs: Vec<TaskSpec> = tasks::for_plan(tx, id.0)
+        .await?
+        .into_iter()
+        .map(|(task, template, image, entrypoint, secret)| TaskSpec {
+            id: task.id,
+            fields: task_fields(&task),
+            template: TemplateSpec {
+                name: template.name,
+                image,
+                image_entrypoint: entrypoint,
+                workdir: template.workdir,
+                command: template.entrypoint,
+                env: template.env,
+                volume_mount: template.volume_mount,
+                privileged: template.privileged,
+                service_account: template.service_account,
+                args: serde_json::from_str(&template.args).unwrap_or_default(),
+                pull_secret: secret,
+            },
+        })
+        .collect();
+    if specs.is_empty() {
+        return Err(super::invalid("tasks", "the pipeline has no tasks to run"));
+    }
+    let ctx = RunContext {
+        run_id: run_id.to_owned(),
+        creator,
+        runner: caller.username.clone(),
+        cluster: expand.cluster.clone(),
+        execution_date: db::now(),
+    };
+    let spec = PipelineSpec { id: id.0, fields, project: project.name, project_expand: expand };
+    let plan =
+        plan::compile(&ctx, &spec, &specs, only.map(|t| t.0)).map_err(|e| super::invalid(&e.field, e.message))?;
+    Ok((plan, layout))
+}
+
+/// Stops (if running) and clears runs: their records stay as `deleted`, their scratch
+/// folders go, their logs stay.
+async fn clear(db: &Db, engine: &Engine, old: Vec<RunRow>) -> Result<()> {
+    for run in old {
+        if RunStatus::parse(&run.status).is_some_and(RunStatus::is_active) {
+            engine.cancel(&run.run_id).await;
+        }
+        local::remove_work(engine.inner(), &run.run_id);
+        let mut conn = db.write().await?;
+        let changes = RunChanges { status: Some(RunStatus::Deleted.as_str().into()), ..RunChanges::default() };
+        rows::update_run(&mut conn.tx(), run.id, &changes).await?;
+    }
+    Ok(())
+}
+
+/// Starts a run of the pipeline (`only`: one task, run id `run-<pipeline>-<task>`).
+pub async fn start(db: &Db, engine: &Engine, caller: &Identity, id: PipelineId, only: Option<TaskId>) -> Result<Run> {
+    let (kind, run_id) = match only {
+        Some(task) => (RunKind::Task, format!("run-{}-{}", id.0, task.0)),
+        None => (RunKind::Manual, new_run_id()),
+    };
+    let previous = {
+        let mut conn = db.read().await?;
+        let mut tx = conn.tx();
+        reach_editable(&mut tx, caller, id).await?;
+        let old = rows::of_kind(&mut tx, id.0, kind.as_str()).await?;
+        match only {
+            Some(_) => old.into_iter().filter(|r| r.run_id == run_id).collect(),
+            None => old,
+        }
+    };
+    let same_id: Vec<i64> = previous.iter().filter(|r| r.run_id == run_id).map(|r| r.id).collect();
+    clear(db, engine, previous).await?;
+    let mut conn = db.write().await?;
+    let (pk, plan) = transaction!(&mut conn, |tx| {
+        for pk in &same_id {
+            rows::delete(tx, *pk).await?;
+        }
+        let (plan, layout) = compile(tx, caller, id, &run_id, only).await?;
+        let text = serde_json::to_string(&plan).unwrap_or_default();
+        let new = NewRun {
+            run_id: &run_id,
+            pipeline_id: id.0,
+            task_id: only.map(|t| t.0),
+            kind: kind.as_str(),
+            status: RunStatus::Pending.as_str(),
+            runner_id: Some(caller.user_id.0),
+            plan: &text,
+            layout: &layout,
+            created_at: db::now(),
+        };
+        let tasks = plan
+            .tasks
+            .iter()
+            .map(|t| NewRunTask {
+                run_pk: 0,
+                name: t.name.clone(),
+                label: t.label.clone(),
+                task_id: t.task_id,
+                status: RunStatus::Pending.as_str().into(),
+            })
+            .collect();
+        let pk = rows::insert(tx, &new, tasks).await?;
+        Ok::<_, Error>((pk, plan))
+    })?;
+    drop(conn);
+    engine.submit(pk, plan);
+    get(db, caller, &run_id).await.map(|d| d.run)
+}
+
+fn to_run((row, pipeline): RunWithPipeline, runner: Option<String>) -> Run {
+    Run {
+        pipeline: NamedRef { id: row.pipeline_id, name: pipeline },
+        kind: RunKind::parse(&row.kind).unwrap_or(RunKind::Manual),
+        task_id: row.task_id.map(TaskId),
+        status: RunStatus::parse(&row.status).unwrap_or(RunStatus::Pending),
+        runner,
+        message: row.message,
+        created_at: db::utc(row.created_at),
+        started_at: row.started_at.map(db::utc),
+        finished_at: row.finished_at.map(db::utc),
+        run_id: row.run_id,
+    }
+}
+
+/// The run if the caller may see its pipeline.
+async fn visible(tx: &mut Tx<'_>, caller: &Identity, run_id: &str) -> Result<RunWithPipeline> {
+    let found = rows::by_run_id(tx, run_id).await?.ok_or(Error::NotFound("run"))?;
+    reach(tx, caller, PipelineId(found.0.pipeline_id)).await.map_err(|_| Error::NotFound("run"))?;
+    Ok(found)
+}
+
+pub async fn get(db: &Db, caller: &Identity, run_id: &str) -> Result<RunDetail> {
+    let mut conn = db.read().await?;
+    let mut tx = conn.tx();
+    let found = visible(&mut tx, caller, run_id).await?;
+    let task_rows = rows::tasks_of(&mut tx, found.0.id).await?;
+    let runner_ids: Vec<i64> = found.0.runner_id.into_iter().collect();
+    let runner = projects::usernames(&mut tx, &runner_ids).await?.into_values().next();
+    let dag = serde_json::from_str::<serde_json::Value>(&found.0.plan)
+        .ok()
+        .and_then(|p| p.get("tasks").cloned())
+        .and_then(|t| serde_json::from_value::<Vec<PlannedEdges>>(t).ok())
+        .map(|tasks| tasks.into_iter().map(|t| (t.name, t.upstream)).collect())
+        .unwrap_or_default();
+    let layout = serde_json::from_str(&found.0.layout).unwrap_or_default();
+    let tasks = task_rows
+        .into_iter()
+        .map(|t| RunTask {
+            status: RunStatus::parse(&t.status).unwrap_or(RunStatus::Pending),
+            task_id: TaskId(t.task_id),
+            started_at: t.started_at.map(db::utc),
+            finished_at: t.finished_at.map(db::utc),
+            attempts: serde_json::from_str::<Vec<Attempt>>(&t.attempts).unwrap_or_default(),
+            name: t.name,
+            label: t.label,
+            message: t.message,
+        })
+        .collect();
+    Ok(RunDetail { run: to_run(found, runner), tasks, dag, layout })
+}
+
+/// The names and upstream tasks of a stored plan.
+#[derive(serde::Deserialize)]
+struct PlannedEdges {
+    name: String,
+    upstream: Vec<String>,
+}
+
+pub async fn list(db: &Db, caller: &Identity, query: RunQuery) -> Result<app::model::Page<Run>> {
+    let page = PageRequest::from_query(PageQuery { page: query.page, page_size: query.page_size })?;
+    let mut conn = db.read().await?;
+    let mut tx = conn.tx();
+    if let Some(p) = query.pipeline_id {
+        reach(&mut tx, caller, p).await?;
+    }
+    let visible_to = (!caller.is_admin()).then_some(caller.user_id.0);
+    let status = query.status.map(RunStatus::as_str);
+    let (found, total) = rows::page(&mut tx, page, query.pipeline_id.map(|p| p.0), status, visible_to).await?;
+    let ids: Vec<i64> = found.iter().filter_map(|(r, _)| r.runner_id).collect();
+    let names: HashMap<i64, String> = projects::usernames(&mut tx, &ids).await?;
+    let items = found
+        .into_iter()
+        .map(|run| {
+            let runner = run.0.runner_id.and_then(|u| names.get(&u).cloned());
+            to_run(run, runner)
+        })
+        .collect();
+    Ok(app::model::Page { items, total, page: page.page, page_size: page.page_size })
+}
+
+/// Cancels a run the caller may run.
+pub async fn cancel(db: &Db, engine: &Engine, caller: &Identity, run_id: &str) -> Result<RunDetail> {
+    {
+        let mut conn = db.read().await?;
+        let mut tx = conn.tx();
+        let (row, _) = visible(&mut tx, caller, run_id).await?;
+        reach_editable(&mut tx, caller, PipelineId(row.pipeline_id)).await?;
+    }
+    engine.cancel(run_id).await;
+    get(db, caller, run_id).await
+}
+
+/// Deletes a finished run's record, scratch folder and logs.
+pub async fn delete(db: &Db, engine: &Engine, caller: &Identity, run_id: &str) -> Result<()> {
+    let mut conn = db.write().await?;
+    transaction!(&mut conn, |tx| {
+        let (row, _) = visible(tx, caller, run_id).await?;
+        reach_editable(tx, caller, PipelineId(row.pipeline_id)).await?;
+        if RunStatus::parse(&row.status).is_some_and(RunStatus::is_active) {
+            return Err(Error::Conflict { field: "status", message: "cancel the run before deleting it".into() });
+        }
+        rows::delete(tx, row.id).await?;
+        Ok::<_, Error>(())
+    })?;
+    drop(conn);
+    let _ = std::fs::remove_dir_all(engine.inner().run_dir(run_id));
+    Ok(())
+}
+
+/// A task's log of one attempt (default: the last), whole or its last `tail` lines.
+pub async fn logs(
+    db: &Db,
+    engine: &Engine,
+    caller: &Identity,
+    run_id: &str,
+    task: &str,
+    query: app::model::LogQuery,
+) -> Result<String> {
+    let detail = get(db, caller, run_id).await?;
+    let found = detail.tasks.iter().find(|t| t.name == task).ok_or(Error::NotFound("task"))?;
+    let attempt = query.attempt.or_else(|| found.attempts.last().map(|a| a.number)).unwrap_or(1);
+    let path = engine.inner().log_dir(run_id, task).join(format!("attempt-{attempt}.log"));
+    let text = match tokio::fs::read(&path).await {
+        Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(e) => return Err(Error::Unavailable(format!("cannot read the log: {e}"))),
+    };
+    Ok(match query.tail {
+        Some(n) => {
+            let lines: Vec<&str> = text.lines().collect();
+            lines[lines.len().saturating_sub(n as usize)..].join("\n")
+        }
+        None => text,
+    })
+}

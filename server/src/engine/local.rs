@@ -1,0 +1,240 @@
+//! The local engine's scheduler: runs a plan's tasks as processes in dependency order, at
+//! most `parallelism` at once, with retries (exponential backoff), timeouts, skip and
+//! cancel. A failed task stops its downstream tasks; independent branches go on.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use app::domain::mounts::MountSource;
+use app::domain::plan::{Plan, TaskPlan};
+use app::model::{Attempt, RunStatus};
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+
+use super::Inner;
+use super::process::{self, Launch};
+use crate::db::runs::{RunChanges, TaskChanges};
+
+/// Longest wait between two attempts.
+const MAX_BACKOFF: Duration = Duration::from_secs(60);
+
+fn now() -> Option<chrono::NaiveDateTime> {
+    Some(crate::db::now())
+}
+
+/// The host folder of a container path: inside a mount, the mount's folder in the data dir;
+/// elsewhere, inside the run's shared work folder.
+pub fn host_path(inner: &Inner, plan: &Plan, task: &TaskPlan, path: &str) -> PathBuf {
+    let volumes = inner.data_dir.join("volumes");
+    for mount in &task.mounts {
+        let Some(rest) = path.strip_prefix(mount.mount_path.trim_end_matches('/')) else { continue };
+        if !(rest.is_empty() || rest.starts_with('/')) {
+            continue;
+        }
+        let base = match &mount.source {
+            MountSource::Pvc { claim } => volumes.join(claim).join(&task.mount_user),
+            MountSource::PvcShare { claim } | MountSource::Storage { claim } => volumes.join(claim),
+            MountSource::HostPath { path } => PathBuf::from(path),
+            _ => continue,
+        };
+        return base.join(rest.trim_start_matches('/'));
+    }
+    inner.work_dir(&plan.run_id).join(path.trim_start_matches('/'))
+}
+
+/// Runs one task with its retries; returns every attempt.
+async fn run_task(
+    inner: Arc<Inner>,
+    plan: Arc<Plan>,
+    index: usize,
+    run_pk: i64,
+    cancel: watch::Receiver<bool>,
+) -> Vec<Attempt> {
+    let task = &plan.tasks[index];
+    let cwd = match &task.workdir {
+        Some(dir) => host_path(&inner, &plan, task, dir),
+        None => inner.work_dir(&plan.run_id),
+    };
+    let logs = inner.log_dir(&plan.run_id, &task.name);
+    let mut attempts: Vec<Attempt> = Vec::new();
+    for number in 1..=task.retries + 1 {
+        if number > 1 {
+            let backoff = inner.retry_backoff.saturating_mul(1 << (number - 2).min(16)).min(MAX_BACKOFF);
+            let mut stop = cancel.clone();
+            tokio::select! {
+                () = tokio::time::sleep(backoff) => {}
+                true = process::cancelled(&mut stop) => break,
+            }
+        }
+        if let Err(e) = std::fs::create_dir_all(&cwd).and_then(|()| std::fs::create_dir_all(&logs)) {
+            attempts.push(Attempt {
+                number,
+                started_at: chrono::Utc::now(),
+                exit_code: None,
+                message: format!("could not prepare {}: {e}", cwd.display()),
+                wall_ms: 0,
+                cpu_ms: 0,
+                max_rss_kb: 0,
+            });
+            break;
+        }
+        let launch = Launch {
+            argv: &task.argv,
+            env: &task.env,
+            cwd: &cwd,
+            log: logs.join(format!("attempt-{number}.log")),
+            timeout: (task.timeout_secs > 0).then(|| Duration::from_secs(u64::from(task.timeout_secs))),
+            number,
+        };
+        let writer = inner.writer.clone();
+        let name = task.name.clone();
+        let history = serde_json::to_string(&attempts).unwrap_or_default();
+        let attempt = process::run(launch, cancel.clone(), move |pid| {
+            writer.task(
+                run_pk,
+                &name,
+                TaskChanges {
+                    status: Some(RunStatus::Running.as_str().into()),
+                    pid: Some(Some(pid)),
+                    started_at: if number == 1 { Some(now()) } else { None },
+                    attempts: Some(history),
+                    ..TaskChanges::default()
+                },
+            );
+        })
+        .await;
+        let done = process::succeeded(&attempt) || attempt.message == "cancelled";
+        attempts.push(attempt);
+        if done || *cancel.borrow() {
+            break;
+        }
+    }
+    attempts
+}
+
+fn finish_task(inner: &Inner, run_pk: i64, name: &str, status: RunStatus, message: String, attempts: &[Attempt]) {
+    inner.writer.task(
+        run_pk,
+        name,
+        TaskChanges {
+            status: Some(status.as_str().into()),
+            message: Some(message),
+            pid: Some(None),
+            finished_at: Some(now()),
+            attempts: Some(serde_json::to_string(attempts).unwrap_or_default()),
+            ..TaskChanges::default()
+        },
+    );
+}
+
+/// Runs the plan to its end and records every state; returns the run's final status.
+pub async fn execute(inner: Arc<Inner>, run_pk: i64, plan: Plan, cancel: watch::Receiver<bool>) -> RunStatus {
+    let plan = Arc::new(plan);
+    let _ = std::fs::create_dir_all(inner.work_dir(&plan.run_id));
+    inner
+        .writer
+        .run(run_pk, RunChanges { status: Some("running".into()), started_at: Some(now()), ..RunChanges::default() });
+    let index: HashMap<&str, usize> = plan.tasks.iter().enumerate().map(|(i, t)| (t.name.as_str(), i)).collect();
+    let mut status: Vec<RunStatus> = vec![RunStatus::Pending; plan.tasks.len()];
+    let mut running = JoinSet::new();
+    let mut active = 0usize;
+    let limit = plan.parallelism.max(1) as usize;
+    loop {
+        let cancelled = *cancel.borrow();
+        for i in 0..plan.tasks.len() {
+            if status[i] != RunStatus::Pending {
+                continue;
+            }
+            let task = &plan.tasks[i];
+            let ups: Vec<RunStatus> =
+                task.upstream.iter().filter_map(|u| index.get(u.as_str())).map(|&u| status[u]).collect();
+            if cancelled {
+                status[i] = RunStatus::Cancelled;
+                finish_task(&inner, run_pk, &task.name, RunStatus::Cancelled, "the run was cancelled".into(), &[]);
+            } else if let Some(bad) = task.upstream.iter().find(|u| {
+                index.get(u.as_str()).is_some_and(|&u| matches!(status[u], RunStatus::Failed | RunStatus::Cancelled))
+            }) {
+                status[i] = RunStatus::Cancelled;
+                finish_task(
+                    &inner,
+                    run_pk,
+                    &task.name,
+                    RunStatus::Cancelled,
+                    format!("not run: upstream '{bad}' did not succeed"),
+                    &[],
+                );
+            } else if ups.iter().all(|s| matches!(s, RunStatus::Succeeded | RunStatus::Skipped)) {
+                if task.skip {
+                    status[i] = RunStatus::Skipped;
+                    finish_task(&inner, run_pk, &task.name, RunStatus::Skipped, "skipped".into(), &[]);
+                } else if active < limit {
+                    status[i] = RunStatus::Running;
+                    active += 1;
+                    let job = run_task(inner.clone(), plan.clone(), i, run_pk, cancel.clone());
+                    running.spawn(async move { (i, job.await) });
+                }
+            }
+        }
+        if active == 0 && !status.contains(&RunStatus::Pending) {
+            break;
+        }
+        let mut stop = cancel.clone();
+        tokio::select! {
+            Some(done) = running.join_next() => {
+                active -= 1;
+                let Ok((i, attempts)) = done else { continue };
+                let last = attempts.last();
+                let (state, message) = match last {
+                    Some(a) if process::succeeded(a) => (RunStatus::Succeeded, String::new()),
+                    Some(a) if a.message == "cancelled" => (RunStatus::Cancelled, "cancelled".into()),
+                    Some(a) if !a.message.is_empty() => (RunStatus::Failed, a.message.clone()),
+                    Some(a) => (RunStatus::Failed, format!("exited with {}", a.exit_code.unwrap_or(-1))),
+                    None => (RunStatus::Cancelled, "cancelled before it started".into()),
+                };
+                status[i] = state;
+                finish_task(&inner, run_pk, &plan.tasks[i].name, state, message, &attempts);
+            }
+            true = process::cancelled(&mut stop), if !cancelled => {}
+        }
+    }
+    let final_status = if status.contains(&RunStatus::Failed) {
+        RunStatus::Failed
+    } else if status.contains(&RunStatus::Cancelled) {
+        RunStatus::Cancelled
+    } else {
+        RunStatus::Succeeded
+    };
+    let failed: HashSet<&str> = plan
+        .tasks
+        .iter()
+        .zip(&status)
+        .filter(|(_, s)| **s == RunStatus::Failed)
+        .map(|(t, _)| t.name.as_str())
+        .collect();
+    let message = if failed.is_empty() {
+        String::new()
+    } else {
+        format!("failed: {}", failed.into_iter().collect::<Vec<_>>().join(", "))
+    };
+    inner.writer.run(
+        run_pk,
+        RunChanges {
+            status: Some(final_status.as_str().into()),
+            message: Some(message),
+            finished_at: Some(now()),
+            ..RunChanges::default()
+        },
+    );
+    inner.writer.flush().await;
+    final_status
+}
+
+/// Removes a run's scratch folder; its logs stay.
+pub fn remove_work(inner: &Inner, run_id: &str) {
+    let dir = inner.work_dir(run_id);
+    if Path::new(&dir).exists() {
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}

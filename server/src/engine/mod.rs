@@ -1,0 +1,167 @@
+//! Engines run execution plans. The local engine, the embedded default, runs each task as a
+//! process of this machine; runs live in the database and their folders under the data dir
+//! (`runs/<run id>/work` shared by the run's tasks, `runs/<run id>/logs/<task>/attempt-N.log`,
+//! `volumes/<claim>/<user>` for mounts).
+
+pub mod local;
+pub mod process;
+pub mod writer;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use app::domain::plan::Plan;
+use app::model::RunStatus;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::db::runs::{self as rows, RunChanges, TaskChanges};
+use crate::db::{Db, DbError};
+use writer::Writer;
+
+/// A run in flight: its cancel switch and, until someone waits for it, its task.
+type Running = (watch::Sender<bool>, Option<JoinHandle<RunStatus>>);
+
+/// What the scheduler of every run shares.
+pub struct Inner {
+    pub data_dir: PathBuf,
+    pub writer: Writer,
+    /// Wait before the second attempt; doubled for each further one.
+    pub retry_backoff: Duration,
+    active: Mutex<HashMap<String, Running>>,
+}
+
+impl Inner {
+    pub fn run_dir(&self, run_id: &str) -> PathBuf {
+        self.data_dir.join("runs").join(run_id)
+    }
+
+    pub fn work_dir(&self, run_id: &str) -> PathBuf {
+        self.run_dir(run_id).join("work")
+    }
+
+    pub fn log_dir(&self, run_id: &str, task: &str) -> PathBuf {
+        self.run_dir(run_id).join("logs").join(task)
+    }
+}
+
+/// The handle the API and the scheduler use.
+#[derive(Clone)]
+pub struct Engine {
+    inner: Arc<Inner>,
+}
+
+impl Engine {
+    pub fn start(db: Db, data_dir: PathBuf, retry_backoff: Duration) -> Self {
+        let writer = Writer::start(db);
+        Self { inner: Arc::new(Inner { data_dir, writer, retry_backoff, active: Mutex::default() }) }
+    }
+
+    pub fn inner(&self) -> &Inner {
+        &self.inner
+    }
+
+    /// Starts a recorded run.
+    pub fn submit(&self, run_pk: i64, plan: Plan) {
+        let (stop, cancel) = watch::channel(false);
+        let run_id = plan.run_id.clone();
+        let inner = self.inner.clone();
+        let key = run_id.clone();
+        let mut active = self.inner.active.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let handle = tokio::spawn(async move {
+            let status = local::execute(inner.clone(), run_pk, plan, cancel).await;
+            inner.active.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(&key);
+            status
+        });
+        active.insert(run_id, (stop, Some(handle)));
+    }
+
+    /// Cancels a run and waits until its processes are gone and its state is recorded;
+    /// `false` if it was not running here.
+    pub async fn cancel(&self, run_id: &str) -> bool {
+        let handle = {
+            let mut active = self.inner.active.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            match active.get_mut(run_id) {
+                Some((stop, handle)) => {
+                    let _ = stop.send(true);
+                    handle.take()
+                }
+                None => return false,
+            }
+        };
+        if let Some(handle) = handle {
+            let _ = handle.await;
+        }
+        true
+    }
+
+    /// Waits for a run to end (tests and benchmarks).
+    pub async fn wait(&self, run_id: &str) -> Option<RunStatus> {
+        let handle = {
+            let mut active = self.inner.active.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            active.get_mut(run_id).and_then(|(_, h)| h.take())
+        };
+        match handle {
+            Some(handle) => handle.await.ok(),
+            None => None,
+        }
+    }
+
+    /// Ends, in a true state, the runs a previous server process left unfinished: their
+    /// leftover processes are killed, running tasks failed, waiting tasks cancelled.
+    pub async fn reconcile(&self, db: &Db) -> Result<usize, DbError> {
+        let mut conn = db.read().await?;
+        let stale = rows::active(&mut conn.tx()).await?;
+        let mut tasks = Vec::new();
+        for run in &stale {
+            tasks.push((run.clone(), rows::tasks_of(&mut conn.tx(), run.id).await?));
+        }
+        drop(conn);
+        let writer = &self.inner.writer;
+        for (run, run_tasks) in &tasks {
+            for task in run_tasks {
+                let status = RunStatus::parse(&task.status).unwrap_or(RunStatus::Pending);
+                if let Some(pid) = task.pid.filter(|pid| belongs_to(*pid, &run.run_id)) {
+                    process::kill_group(pid);
+                }
+                let (status, message) = match status {
+                    RunStatus::Running => (RunStatus::Failed, "interrupted: the server stopped while it ran"),
+                    RunStatus::Pending => (RunStatus::Cancelled, "not run: the server stopped"),
+                    _ => continue,
+                };
+                writer.task(
+                    run.id,
+                    &task.name,
+                    TaskChanges {
+                        status: Some(status.as_str().into()),
+                        message: Some(message.into()),
+                        pid: Some(None),
+                        finished_at: Some(Some(crate::db::now())),
+                        ..TaskChanges::default()
+                    },
+                );
+            }
+            writer.run(
+                run.id,
+                RunChanges {
+                    status: Some(RunStatus::Failed.as_str().into()),
+                    message: Some("interrupted: the server stopped while it ran".into()),
+                    finished_at: Some(Some(crate::db::now())),
+                    ..RunChanges::default()
+                },
+            );
+        }
+        writer.flush().await;
+        Ok(stale.len())
+    }
+}
+
+/// Whether process `pid` is still a task of `run_id` (its environment says so), so that a
+/// reused process id is never killed.
+fn belongs_to(pid: i64, run_id: &str) -> bool {
+    std::fs::read(format!("/proc/{pid}/environ"))
+        .map(|env| env.split(|b| *b == 0).any(|var| var == format!("KFJ_RUN_ID={run_id}").as_bytes()))
+        .unwrap_or(false)
+}

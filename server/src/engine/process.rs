@@ -1,0 +1,120 @@
+//! One attempt of a task as a process of this machine: its own process group (so a timeout
+//! or cancel kills everything it started), output to a log file, and its resource usage
+//! (CPU time and peak memory, from `wait4`) for right-sizing.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use app::model::Attempt;
+use nix::sys::signal::{Signal, killpg};
+use nix::unistd::Pid;
+use tokio::sync::watch;
+use wait4::Wait4;
+
+/// Environment variables of the server passed on to tasks.
+const INHERITED_ENV: [&str; 4] = ["PATH", "HOME", "LANG", "TZ"];
+
+/// Where and how one attempt runs.
+pub struct Launch<'a> {
+    pub argv: &'a [String],
+    pub env: &'a [(String, String)],
+    pub cwd: &'a Path,
+    pub log: PathBuf,
+    pub timeout: Option<Duration>,
+    pub number: u32,
+}
+
+/// Kills a process group; it may be gone already.
+pub fn kill_group(pid: i64) {
+    if let Ok(pid) = i32::try_from(pid) {
+        let _ = killpg(Pid::from_raw(pid), Signal::SIGKILL);
+    }
+}
+
+fn spawn(launch: &Launch<'_>) -> std::io::Result<std::process::Child> {
+    let log = File::create(&launch.log)?;
+    let err = log.try_clone()?;
+    let (program, args) = launch.argv.split_first().ok_or_else(|| std::io::Error::other("empty command"))?;
+    let mut command = Command::new(program);
+    command.args(args).current_dir(launch.cwd).env_clear().stdin(Stdio::null()).stdout(log).stderr(err);
+    for key in INHERITED_ENV {
+        if let Ok(value) = std::env::var(key) {
+            command.env(key, value);
+        }
+    }
+    command.envs(launch.env.iter().map(|(k, v)| (k, v)));
+    std::os::unix::process::CommandExt::process_group(&mut command, 0);
+    command.spawn()
+}
+
+/// Runs one attempt to its end; `on_start` gets the process (group) id.
+pub async fn run(launch: Launch<'_>, mut cancel: watch::Receiver<bool>, on_start: impl FnOnce(i64)) -> Attempt {
+    let started_at = chrono::Utc::now();
+    let clock = Instant::now();
+    let mut attempt = Attempt {
+        number: launch.number,
+        started_at,
+        exit_code: None,
+        message: String::new(),
+        wall_ms: 0,
+        cpu_ms: 0,
+        max_rss_kb: 0,
+    };
+    let mut child = match spawn(&launch) {
+        Ok(child) => child,
+        Err(e) => {
+            attempt.message = format!("could not start {:?}: {e}", launch.argv.first().map_or("", String::as_str));
+            return attempt;
+        }
+    };
+    let pid = i64::from(child.id());
+    on_start(pid);
+    let mut waiting = tokio::task::spawn_blocking(move || child.wait4());
+    let deadline = async {
+        match launch.timeout {
+            Some(limit) => tokio::time::sleep(limit).await,
+            None => std::future::pending().await,
+        }
+    };
+    let ended = tokio::select! {
+        ended = &mut waiting => ended,
+        () = deadline => {
+            kill_group(pid);
+            attempt.message = format!("timed out after {} s", launch.timeout.map_or(0, |t| t.as_secs()));
+            waiting.await
+        }
+        true = cancelled(&mut cancel) => {
+            kill_group(pid);
+            attempt.message = "cancelled".into();
+            waiting.await
+        }
+    };
+    kill_group(pid);
+    attempt.wall_ms = u64::try_from(clock.elapsed().as_millis()).unwrap_or(u64::MAX);
+    match ended {
+        Ok(Ok(usage)) => {
+            attempt.exit_code = usage.status.code();
+            let cpu = usage.rusage.utime + usage.rusage.stime;
+            attempt.cpu_ms = u64::try_from(cpu.as_millis()).unwrap_or(u64::MAX);
+            attempt.max_rss_kb = usage.rusage.maxrss / 1024;
+            if attempt.exit_code.is_none() && attempt.message.is_empty() {
+                attempt.message = "killed by a signal".into();
+            }
+        }
+        Ok(Err(e)) => attempt.message = format!("lost the process: {e}"),
+        Err(e) => attempt.message = format!("lost the process: {e}"),
+    }
+    attempt
+}
+
+/// Resolves `true` once the run is cancelled (never, if the canceller is gone).
+pub async fn cancelled(cancel: &mut watch::Receiver<bool>) -> bool {
+    cancel.wait_for(|c| *c).await.is_ok()
+}
+
+/// Whether the attempt succeeded.
+pub fn succeeded(attempt: &Attempt) -> bool {
+    attempt.exit_code == Some(0) && attempt.message.is_empty()
+}

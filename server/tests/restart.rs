@@ -1,0 +1,97 @@
+//! Durability: the real `cubist` binary is killed while a run is in flight and started
+//! again on the same data dir; the run ends in a true state and its orphaned process is gone.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::path::Path;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+use common::Client;
+
+const PASSWORD: &str = "restart-admin-password";
+
+async fn serve(data: &Path) -> (Child, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cubist"))
+        .arg("serve")
+        .env("CUBIST_ADDR", "127.0.0.1:0")
+        .env("CUBIST_DATA_DIR", data)
+        .env("CUBIST_STATIC_DIR", data.join("dist"))
+        .env("CUBIST_ADMIN_PASSWORD", PASSWORD)
+        .env("DATABASE_URL", "")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let url = tokio::time::timeout(Duration::from_secs(30), async {
+        while let Some(line) = lines.next_line().await.unwrap() {
+            if let Some(rest) = line.split("listening on ").nth(1) {
+                return rest.split_whitespace().next().unwrap().trim_end_matches('/').to_owned();
+            }
+        }
+        panic!("the server stopped before listening");
+    })
+    .await
+    .unwrap();
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    (child, url)
+}
+
+async fn admin(base: &str) -> Client {
+    let client = Client::new(base);
+    let (status, body) = client.post("/api/v1/auth/login", &json!({"username": "admin", "password": PASSWORD})).await;
+    assert!(status.is_success(), "{body}");
+    client
+}
+
+fn alive(pid: &str) -> bool {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    stat.rsplit(") ").next().is_some_and(|rest| !rest.is_empty() && !rest.starts_with('Z'))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_interrupted_by_a_crash_ends_failed_and_its_process_is_killed() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut server, base) = serve(dir.path()).await;
+    let client = admin(&base).await;
+    let templates: Value = client.get_as("/api/v1/job-templates").await;
+    let shell = templates["items"].as_array().unwrap().iter().find(|t| t["name"] == "shell").unwrap()["id"].clone();
+    let projects: Value = client.get_as("/api/v1/projects?kind=org").await;
+    let public = projects["items"][0]["id"].clone();
+    let body = json!({"pipeline": {"project_id": public, "name": "crash"},
+        "tasks": [{"name": "sleeper", "template_id": shell, "args": {"script": "echo $$ > pid.txt; sleep 60"}}]});
+    let (_, created) = client.post("/api/v1/pipelines", &body).await;
+    let id = created["pipeline"]["id"].as_i64().unwrap();
+    let (_, run) = client.post(&format!("/api/v1/pipelines/{id}/runs"), &json!({})).await;
+    let run_id = run["run_id"].as_str().unwrap().to_owned();
+    let pid_file = dir.path().join("runs").join(&run_id).join("work").join("pid.txt");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::fs::read_to_string(&pid_file).unwrap_or_default().trim().is_empty() {
+        assert!(Instant::now() < deadline, "the task never started");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let pid = std::fs::read_to_string(&pid_file).unwrap().trim().to_owned();
+
+    server.kill().await.unwrap();
+    assert!(alive(&pid), "the task outlives the crashed server (its own process group)");
+
+    let (_server, base) = serve(dir.path()).await;
+    let client = admin(&base).await;
+    let detail: Value = client.get_as(&format!("/api/v1/runs/{run_id}")).await;
+    assert_eq!(detail["run"]["status"], "failed", "{detail}");
+    assert!(detail["run"]["message"].as_str().unwrap().contains("interrupted"));
+    assert_eq!(detail["tasks"][0]["status"], "failed");
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while alive(&pid) {
+        assert!(Instant::now() < deadline, "the orphaned task process was not killed");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}

@@ -1,0 +1,179 @@
+//! Running pipelines on the local engine with real processes: order, parallelism, retries,
+//! timeouts, cancel, skip, failure propagation, logs, usage, manual-run replacement,
+//! single-task runs and visibility.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use common::{Client, TestApp};
+
+/// A task of the seeded `shell` template: (name, script, retries, timeout, skip).
+type Step<'a> = (&'a str, &'a str, u32, u32, bool);
+
+async fn pipeline(client: &Client, name: &str, steps: &[Step<'_>], dag: Value, parallelism: u32) -> i64 {
+    let templates: Value = client.get_as("/api/v1/job-templates?page_size=200").await;
+    let shell = templates["items"].as_array().unwrap().iter().find(|t| t["name"] == "shell").unwrap()["id"].clone();
+    let projects: Value = client.get_as("/api/v1/projects?kind=org").await;
+    let public = projects["items"].as_array().unwrap().iter().find(|p| p["name"] == "public").unwrap()["id"].clone();
+    let tasks: Vec<Value> = steps
+        .iter()
+        .map(|(n, script, retries, timeout, skip)| {
+            json!({"name": n, "template_id": shell, "args": {"script": script}, "retries": retries, "timeout": timeout, "skip": skip})
+        })
+        .collect();
+    let body = json!({"pipeline": {"project_id": public, "name": name, "dag": dag, "parallelism": parallelism}, "tasks": tasks});
+    let (status, created) = client.post("/api/v1/pipelines", &body).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    created["pipeline"]["id"].as_i64().unwrap()
+}
+
+async fn start(client: &Client, id: i64) -> String {
+    let (status, run) = client.post(&format!("/api/v1/pipelines/{id}/runs"), &json!({})).await;
+    assert_eq!(status, StatusCode::CREATED, "{run}");
+    run["run_id"].as_str().unwrap().to_owned()
+}
+
+/// Polls the run until it ends (tests only; the engine itself never polls).
+async fn finished(client: &Client, run_id: &str) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let detail: Value = client.get_as(&format!("/api/v1/runs/{run_id}")).await;
+        let status = detail["run"]["status"].as_str().unwrap().to_owned();
+        if !["pending", "running"].contains(&status.as_str()) {
+            return detail;
+        }
+        assert!(Instant::now() < deadline, "run did not finish: {detail}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+fn task<'a>(detail: &'a Value, name: &str) -> &'a Value {
+    detail["tasks"].as_array().unwrap().iter().find(|t| t["name"] == name).unwrap()
+}
+
+fn work_file(app: &TestApp, run_id: &str, file: &str) -> String {
+    std::fs::read_to_string(app.data_dir.join("runs").join(run_id).join("work").join(file)).unwrap_or_default()
+}
+
+on_both_backends!(order_logs_usage_skip_and_parallelism, async |app: TestApp| {
+    let ann = app.user("ann").await;
+    let steps: &[Step] = &[
+        ("first", "echo first >> order.txt; echo 'hello from first'", 0, 0, false),
+        ("skipped", "echo skipped >> order.txt", 0, 0, true),
+        ("second", "echo second >> order.txt; python3 -c 'x = bytearray(30_000_000); print(len(x))'", 0, 0, false),
+        ("third", "echo third >> order.txt; echo oops >&2", 0, 0, false),
+    ];
+    let id =
+        pipeline(&ann, "chain", steps, json!({"skipped": ["first"], "second": ["skipped"], "third": ["second"]}), 1)
+            .await;
+    let run_id = start(&ann, id).await;
+    assert_eq!(run_id.len(), 32);
+    let detail = finished(&ann, &run_id).await;
+    assert_eq!(detail["run"]["status"], "succeeded", "{detail}");
+    assert_eq!(work_file(&app, &run_id, "order.txt"), "first\nsecond\nthird\n", "dependency order; skip not run");
+    assert_eq!(task(&detail, "skipped")["status"], "skipped");
+    let second = &task(&detail, "second")["attempts"][0];
+    assert!(second["max_rss_kb"].as_u64().unwrap() > 30_000, "peak memory measured: {second}");
+    assert!(second["wall_ms"].as_u64().unwrap() > 0);
+    let (status, log) = ann.get(&format!("/api/v1/runs/{run_id}/tasks/first/logs")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(log, "hello from first\n");
+    let (_, log) = ann.get(&format!("/api/v1/runs/{run_id}/tasks/third/logs?tail=1")).await;
+    assert_eq!(log, "oops", "stderr is captured too");
+
+    // Four one-second-ish tasks, two at a time: never more than two overlap.
+    let script = "echo \"start $(date +%s%N)\" >> times.txt; sleep 0.3; echo \"end $(date +%s%N)\" >> times.txt";
+    let wide: Vec<Step> = ["ta", "tb", "tc", "td"].iter().map(|n| (*n, script, 0, 0, false)).collect();
+    let id = pipeline(&ann, "wide", &wide, json!({}), 2).await;
+    let run_id = start(&ann, id).await;
+    assert_eq!(finished(&ann, &run_id).await["run"]["status"], "succeeded");
+    let mut events: Vec<(u128, i32)> = work_file(&app, &run_id, "times.txt")
+        .lines()
+        .map(|l| {
+            let (kind, t) = l.split_once(' ').unwrap();
+            (t.parse().unwrap(), if kind == "start" { 1 } else { -1 })
+        })
+        .collect();
+    events.sort_by_key(|(t, d)| (*t, *d));
+    let peak = events
+        .iter()
+        .scan(0, |n, (_, d)| {
+            *n += d;
+            Some(*n)
+        })
+        .max()
+        .unwrap();
+    assert_eq!(peak, 2, "parallelism 2 is used and not exceeded");
+});
+
+on_both_backends!(retries_timeouts_and_failure_propagation, async |app: TestApp| {
+    let ann = app.user("ann").await;
+    let steps: &[Step] = &[
+        ("flaky", "if [ -f tried ]; then echo ok; else touch tried; exit 3; fi", 1, 0, false),
+        ("slow", "sleep 30 & echo $! > orphan.pid; sleep 30", 0, 1, false),
+        ("after-slow", "echo never", 0, 0, false),
+        ("independent", "echo fine", 0, 0, false),
+    ];
+    let id = pipeline(&ann, "mixed", steps, json!({"after-slow": ["slow"]}), 4).await;
+    let started = Instant::now();
+    let run_id = start(&ann, id).await;
+    let detail = finished(&ann, &run_id).await;
+    assert!(started.elapsed() < Duration::from_secs(10), "the timeout stopped the slow task");
+    assert_eq!(detail["run"]["status"], "failed");
+    let flaky = task(&detail, "flaky");
+    assert_eq!(flaky["status"], "succeeded", "{flaky}");
+    assert_eq!(flaky["attempts"].as_array().unwrap().len(), 2);
+    assert_eq!(flaky["attempts"][0]["exit_code"], 3);
+    let slow = task(&detail, "slow");
+    assert_eq!(slow["status"], "failed");
+    assert!(slow["message"].as_str().unwrap().contains("timed out"), "{slow}");
+    let orphan = work_file(&app, &run_id, "orphan.pid").trim().to_owned();
+    let state = std::fs::read_to_string(format!("/proc/{orphan}/stat")).unwrap_or_default();
+    let alive = state.rsplit(") ").next().is_some_and(|rest| !rest.starts_with('Z') && !rest.is_empty());
+    assert!(!alive, "the whole process group was killed: {state}");
+    assert_eq!(task(&detail, "after-slow")["status"], "cancelled", "downstream of a failure does not run");
+    assert_eq!(task(&detail, "independent")["status"], "succeeded", "independent branches go on");
+});
+
+on_both_backends!(cancel_and_manual_runs_replace_each_other, async |app: TestApp| {
+    let ann = app.user("ann").await;
+    let steps: &[Step] = &[("wait", "sleep 30", 0, 0, false), ("later", "echo later", 0, 0, false)];
+    let id = pipeline(&ann, "long", steps, json!({"later": ["wait"]}), 1).await;
+    let first = start(&ann, id).await;
+    let (status, cancelled) = ann.post(&format!("/api/v1/runs/{first}/cancel"), &json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{cancelled}");
+    assert_eq!(cancelled["run"]["status"], "cancelled");
+    assert_eq!(task(&cancelled, "later")["status"], "cancelled");
+
+    let second = start(&ann, id).await;
+    let tasks: Value = ann.get_as(&format!("/api/v1/pipelines/{id}/tasks")).await;
+    let wait_id = tasks[0]["id"].as_i64().unwrap();
+    let (status, single) = ann.post(&format!("/api/v1/pipelines/{id}/tasks/{wait_id}/run"), &json!({})).await;
+    assert_eq!(status, StatusCode::CREATED, "{single}");
+    assert_eq!(single["run_id"], format!("run-{id}-{wait_id}"));
+    let third = start(&ann, id).await;
+    let old: Value = ann.get_as(&format!("/api/v1/runs/{second}")).await;
+    assert_eq!(old["run"]["status"], "deleted", "a manual run clears the previous manual run, keeping its record");
+    let single: Value = ann.get_as(&format!("/api/v1/runs/run-{id}-{wait_id}")).await;
+    assert_eq!(single["run"]["status"], "running", "single-task runs are not cleared by manual runs");
+    let listed: Value = ann.get_as(&format!("/api/v1/pipelines/{id}/runs")).await;
+    assert_eq!(listed["total"], 4);
+
+    let bob = app.user("bob").await;
+    let (status, _) = bob.get(&format!("/api/v1/runs/{third}")).await;
+    assert_eq!(status, StatusCode::OK, "public's members see its runs");
+    let (status, _) = bob.post(&format!("/api/v1/runs/{third}/cancel"), &json!({})).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "only who may change the pipeline cancels its runs");
+    let (status, _) = ann.delete(&format!("/api/v1/runs/{third}")).await;
+    assert_eq!(status, StatusCode::CONFLICT, "a running run is cancelled before it is deleted");
+    for run in [third, format!("run-{id}-{wait_id}")] {
+        let (status, _) = ann.post(&format!("/api/v1/runs/{run}/cancel"), &json!({})).await;
+        assert_eq!(status, StatusCode::OK);
+    }
+});
