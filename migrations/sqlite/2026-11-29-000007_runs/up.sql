@@ -8,6 +8,7 @@ CREATE TABLE runs (
     status TEXT NOT NULL,
     runner_id BIGINT REFERENCES users (id) ON DELETE SET NULL,
     plan TEXT NOT NULL,
+    dag TEXT NOT NULL DEFAULT '{}',
     layout TEXT NOT NULL DEFAULT '{}',
     message TEXT NOT NULL DEFAULT '',
     created_at TIMESTAMP NOT NULL,

@@ -20,6 +20,7 @@ pub struct RunRow {
     pub status: String,
     pub runner_id: Option<i64>,
     pub plan: String,
+    pub dag: String,
     pub layout: String,
     pub message: String,
     pub created_at: NaiveDateTime,
@@ -40,6 +41,7 @@ pub struct NewRun<'a> {
     pub status: &'a str,
     pub runner_id: Option<i64>,
     pub plan: &'a str,
+    pub dag: &'a str,
     pub layout: &'a str,
     pub created_at: NaiveDateTime,
 }

@@ -250,6 +250,7 @@ diesel::table! {
         status -> Text,
         runner_id -> Nullable<BigInt>,
         plan -> Text,
+        dag -> Text,
         layout -> Text,
         message -> Text,
         created_at -> Timestamp,

@@ -121,6 +121,8 @@ pub async fn start(db: &Db, engine: &Engine, caller: &Identity, id: PipelineId, 
         }
         let (plan, layout) = compile(tx, caller, id, &run_id, only).await?;
         let text = serde_json::to_string(&plan).unwrap_or_default();
+        let dag: app::model::Dag = plan.tasks.iter().map(|t| (t.name.clone(), t.upstream.clone())).collect();
+        let dag = serde_json::to_string(&dag).unwrap_or_else(|_| "{}".into());
         let new = NewRun {
             run_id: &run_id,
             pipeline_id: id.0,
@@ -129,6 +131,7 @@ pub async fn start(db: &Db, engine: &Engine, caller: &Identity, id: PipelineId, 
             status: RunStatus::Pending.as_str(),
             runner_id: Some(caller.user_id.0),
             plan: &text,
+            dag: &dag,
             layout: &layout,
             created_at: db::now(),
         };
@@ -180,12 +183,7 @@ pub async fn get(db: &Db, caller: &Identity, run_id: &str) -> Result<RunDetail> 
     let task_rows = rows::tasks_of(&mut tx, found.0.id).await?;
     let runner_ids: Vec<i64> = found.0.runner_id.into_iter().collect();
     let runner = projects::usernames(&mut tx, &runner_ids).await?.into_values().next();
-    let dag = serde_json::from_str::<serde_json::Value>(&found.0.plan)
-        .ok()
-        .and_then(|p| p.get("tasks").cloned())
-        .and_then(|t| serde_json::from_value::<Vec<PlannedEdges>>(t).ok())
-        .map(|tasks| tasks.into_iter().map(|t| (t.name, t.upstream)).collect())
-        .unwrap_or_default();
+    let dag = serde_json::from_str(&found.0.dag).unwrap_or_default();
     let layout = serde_json::from_str(&found.0.layout).unwrap_or_default();
     let tasks = task_rows
         .into_iter()
@@ -201,13 +199,6 @@ pub async fn get(db: &Db, caller: &Identity, run_id: &str) -> Result<RunDetail> 
         })
         .collect();
     Ok(RunDetail { run: to_run(found, runner), tasks, dag, layout })
-}
-
-/// The names and upstream tasks of a stored plan.
-#[derive(serde::Deserialize)]
-struct PlannedEdges {
-    name: String,
-    upstream: Vec<String>,
 }
 
 pub async fn list(db: &Db, caller: &Identity, query: RunQuery) -> Result<app::model::Page<Run>> {

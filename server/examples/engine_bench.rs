@@ -1,0 +1,154 @@
+//! Benchmark of the local engine through the real server (HTTP, database writes and all):
+//! DAGs of 1, 20 (chain), 100 (fan-out + join) and 1,000 trivial tasks, each timed from
+//! submit to final state and compared with the bare cost of spawning the same processes.
+//! Prints per-task overhead and the server's peak memory. Run with scripts/bench-engine.sh.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use reqwest::cookie::{CookieStore, Jar};
+use serde_json::{Value, json};
+
+const PASSWORD: &str = "bench-admin-password";
+/// What every task runs (through the seeded `shell` template: `bash -c true`).
+const TRIVIAL: &str = "true";
+
+struct Api {
+    http: reqwest::Client,
+    jar: Arc<Jar>,
+    base: String,
+}
+
+impl Api {
+    fn csrf(&self) -> String {
+        let url = self.base.parse().unwrap();
+        let cookies = self.jar.cookies(&url).map(|c| c.to_str().unwrap_or_default().to_owned()).unwrap_or_default();
+        cookies.split("; ").find_map(|kv| kv.strip_prefix("cubist_csrf=")).unwrap_or_default().to_owned()
+    }
+
+    async fn get(&self, path: &str) -> Value {
+        self.http.get(format!("{}{path}", self.base)).send().await.unwrap().json().await.unwrap()
+    }
+
+    async fn post(&self, path: &str, body: &Value) -> Value {
+        let resp = self.http.post(format!("{}{path}", self.base)).header("X-CSRF-Token", self.csrf()).json(body);
+        let resp = resp.send().await.unwrap();
+        assert!(resp.status().is_success(), "{path}: {}", resp.status());
+        resp.json().await.unwrap()
+    }
+}
+
+/// Bare cost: spawning `bash -c true` `n` times, `parallel` at a time.
+fn bare(n: usize, parallel: usize) -> Duration {
+    let started = Instant::now();
+    let per_worker = n.div_ceil(parallel);
+    let workers: Vec<_> = (0..parallel)
+        .map(|w| {
+            let count = per_worker.min(n.saturating_sub(w * per_worker));
+            std::thread::spawn(move || {
+                for _ in 0..count {
+                    Command::new("bash").args(["-c", TRIVIAL]).status().unwrap();
+                }
+            })
+        })
+        .collect();
+    for w in workers {
+        w.join().unwrap();
+    }
+    started.elapsed()
+}
+
+fn peak_rss_mb(pid: u32) -> f64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let kb: f64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0.0);
+    kb / 1024.0
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let bin = std::env::var("CUBIST_BIN").unwrap_or_else(|_| "/var/tmp/cubist-target/release/cubist".into());
+    let data = tempfile::tempdir().unwrap();
+    let mut server = Command::new(&bin)
+        .arg("serve")
+        .env("CUBIST_ADDR", "127.0.0.1:0")
+        .env("CUBIST_DATA_DIR", data.path())
+        .env("CUBIST_ADMIN_PASSWORD", PASSWORD)
+        .env("CUBIST_LOG", "warn")
+        .env("DATABASE_URL", "")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("run scripts/bench-engine.sh, which builds the release server first");
+    let mut lines = BufReader::new(server.stdout.take().unwrap()).lines();
+    let base = loop {
+        let line = lines.next().expect("the server stopped").unwrap();
+        if let Some(rest) = line.split("listening on ").nth(1) {
+            break rest.trim().trim_end_matches('/').to_owned();
+        }
+    };
+    std::thread::spawn(move || for _ in lines {});
+    let jar = Arc::new(Jar::default());
+    let http = reqwest::Client::builder().cookie_provider(jar.clone()).build().unwrap();
+    let api = Api { http, jar, base };
+    api.post("/api/v1/auth/login", &json!({"username": "admin", "password": PASSWORD})).await;
+    let templates = api.get("/api/v1/job-templates").await;
+    let shell = templates["items"].as_array().unwrap().iter().find(|t| t["name"] == "shell").unwrap()["id"].clone();
+    let projects = api.get("/api/v1/projects?kind=org").await;
+    let public = projects["items"][0]["id"].clone();
+
+    println!("{:<24} {:>6} {:>12} {:>12} {:>16}", "DAG", "tasks", "run (ms)", "bare (ms)", "overhead/task");
+    for (label, n, fan_out, parallelism) in [
+        ("single task", 1, false, 1),
+        ("chain of 20", 20, false, 1),
+        ("fan-out 100 + join", 101, true, 2),
+        ("fan-out 1,000", 1000, true, 2),
+    ] {
+        let names: Vec<String> = (0..n).map(|i| format!("t{i:04}")).collect();
+        let tasks: Vec<Value> =
+            names.iter().map(|name| json!({"name": name, "template_id": shell, "args": {"script": TRIVIAL}})).collect();
+        let mut dag = serde_json::Map::new();
+        for (i, name) in names.iter().enumerate().skip(1) {
+            let ups: Vec<&String> = match (fan_out, n == 101 && i == n - 1) {
+                (true, true) => names[1..n - 1].iter().collect(),
+                (true, false) if n == 101 => vec![&names[0]],
+                (true, false) => vec![],
+                (false, _) => vec![&names[i - 1]],
+            };
+            dag.insert(name.clone(), json!(ups));
+        }
+        let body = json!({"pipeline": {"project_id": public, "name": format!("bench-{n}"), "parallelism": parallelism, "dag": dag}, "tasks": tasks});
+        let created = api.post("/api/v1/pipelines", &body).await;
+        let id = created["pipeline"]["id"].as_i64().unwrap();
+        let submitted = Instant::now();
+        let run = api.post(&format!("/api/v1/pipelines/{id}/runs"), &json!({})).await;
+        let run_id = run["run_id"].as_str().unwrap().to_owned();
+        loop {
+            let runs = api.get(&format!("/api/v1/pipelines/{id}/runs?page_size=1")).await;
+            if !["pending", "running"].contains(&runs["items"][0]["status"].as_str().unwrap_or_default()) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        let detail = api.get(&format!("/api/v1/runs/{run_id}")).await;
+        assert_eq!(detail["run"]["status"], "succeeded", "{label}");
+        let parse = |key: &str| chrono::DateTime::parse_from_rfc3339(detail["run"][key].as_str().unwrap()).unwrap();
+        let server_ms = (parse("finished_at") - parse("created_at")).num_microseconds().unwrap() as f64 / 1000.0;
+        let client_ms = submitted.elapsed().as_secs_f64() * 1000.0;
+        let bare_ms = bare(n, parallelism).as_secs_f64() * 1000.0;
+        println!(
+            "{label:<24} {n:>6} {server_ms:>12.1} {bare_ms:>12.1} {:>13.2} ms   (client saw {client_ms:.0} ms)",
+            (server_ms - bare_ms) / n as f64
+        );
+    }
+    println!("server peak memory (VmHWM): {:.1} MB", peak_rss_mb(server.id()));
+    let _ = server.kill();
+    let _ = server.wait();
+}
