@@ -115,3 +115,13 @@ pub async fn delete(path: &str) -> ApiResult<()> {
 async fn expect_empty(resp: Response) -> ApiResult<()> {
     if resp.ok() { Ok(()) } else { decode::<serde_json::Value>(resp).await.map(|_| ()) }
 }
+
+/// A plain-text answer (logs).
+pub async fn get_text(path: &str) -> ApiResult<String> {
+    let resp = send(Request::get(path), None::<&()>).await?;
+    if resp.ok() {
+        resp.text().await.map_err(|e| ClientError::Network(e.to_string()))
+    } else {
+        decode::<String>(resp).await
+    }
+}

@@ -10,7 +10,7 @@ use crate::editor::PipelineEditorPage;
 use crate::i18n::I18nContextProvider;
 use crate::pages::{
     account, audit_log, home, job_templates, login, not_found, panels, permissions, pipelines, projects, registry,
-    roles, tokens, users,
+    roles, run_detail, runs, tokens, users,
 };
 
 #[component]
@@ -49,6 +49,8 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/pipelines") view=pipelines::PipelinesPage />
                         <Route path=path!("/pipelines/:id") view=PipelineEditorPage />
                         <Route path=path!("/panels/:id") view=panels::PanelPage />
+                        <Route path=path!("/runs") view=runs::RunsPage />
+                        <Route path=path!("/runs/:id") view=run_detail::RunDetailPage />
                     </ParentRoute>
                 </Routes>
             </Router>

@@ -33,6 +33,8 @@ pub const PAGES: &[&str] = &[
     "/pipelines",
     "/pipelines/:id",
     "/panels/:id",
+    "/runs",
+    "/runs/:id",
 ];
 
 /// Whether `path` is one of the app's pages (ignoring a trailing slash).

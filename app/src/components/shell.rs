@@ -56,6 +56,7 @@ fn menu_label(i18n: leptos_i18n::I18nContext<Locale>, key: &str) -> String {
         "repositories" => t_string!(i18n, menu_repositories),
         "api_tokens" => t_string!(i18n, menu_api_tokens),
         "pipelines" => t_string!(i18n, menu_pipelines),
+        "runs" => t_string!(i18n, menu_runs),
         "panels" => t_string!(i18n, menu_panels),
         other => other,
     }

@@ -35,6 +35,7 @@ pub const MENU: &[MenuGroup] = &[
         items: &[
             MenuItem { label: "home", path: "/", resource: Resource::Home },
             MenuItem { label: "pipelines", path: "/pipelines", resource: Resource::Pipelines },
+            MenuItem { label: "runs", path: "/runs", resource: Resource::Runs },
         ],
     },
     MenuGroup {

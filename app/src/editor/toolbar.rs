@@ -9,7 +9,7 @@ use wasm_bindgen::JsCast;
 use super::state::{SaveStatus, use_editor};
 use crate::client;
 use crate::i18n::*;
-use crate::model::{PipelineCopy, PipelineExport, PipelineGraph};
+use crate::model::{Page, PipelineCopy, PipelineExport, PipelineGraph, Run};
 
 /// Zoom step of the toolbar buttons.
 const ZOOM_STEP: f64 = 1.25;
@@ -66,6 +66,35 @@ pub fn Toolbar() -> impl IntoView {
             }
         });
     };
+    let go = use_navigate();
+    let run = {
+        let go = go.clone();
+        move |_| {
+            let go = go.clone();
+            spawn_local(async move {
+                if st.status() == SaveStatus::Unsaved {
+                    st.error.set(Some(crate::client::ClientError::Network(t_string!(i18n, editor_save_first).into())));
+                    return;
+                }
+                match client::post::<_, Run>(&format!("/api/v1/pipelines/{id}/runs"), &serde_json::json!({})).await {
+                    Ok(run) => go(&format!("/runs/{}", run.run_id), Default::default()),
+                    Err(e) => st.error.set(Some(e)),
+                }
+            });
+        }
+    };
+    let logs = move |_| {
+        let go = go.clone();
+        spawn_local(async move {
+            match client::get::<Page<Run>>(&format!("/api/v1/pipelines/{id}/runs?page_size=1")).await {
+                Ok(page) => match page.items.first() {
+                    Some(run) => go(&format!("/runs/{}", run.run_id), Default::default()),
+                    None => st.notice.set(Some(t_string!(i18n, editor_no_runs).into())),
+                },
+                Err(e) => st.error.set(Some(e)),
+            }
+        });
+    };
     let zoom = move |factor: f64| {
         let (w, h) = st.size.get_untracked();
         st.view.update(|v| *v = v.zoom_at(w / 2.0, h / 2.0, factor));
@@ -96,9 +125,9 @@ pub fn Toolbar() -> impl IntoView {
             <span class="spacer"></span>
             <button data-testid="copy-pipeline" on:click=copy>{t!(i18n, copy)}</button>
             <button on:click=export>{t!(i18n, editor_export)}</button>
-            <button disabled=true title=move || t_string!(i18n, editor_runs_soon)>{t!(i18n, editor_run)}</button>
-            <button disabled=true title=move || t_string!(i18n, editor_runs_soon)>{t!(i18n, editor_runs)}</button>
-            <button disabled=true title=move || t_string!(i18n, editor_runs_soon)>{t!(i18n, editor_logs)}</button>
+            <button data-testid="run-pipeline" disabled=!st.editable on:click=run>{t!(i18n, editor_run)}</button>
+            <a class="button secondary" href=format!("/runs?pipeline_id={id}")>{t!(i18n, editor_runs)}</a>
+            <button class="secondary" on:click=logs>{t!(i18n, editor_logs)}</button>
             <button disabled=true title=move || t_string!(i18n, editor_runs_soon)>{t!(i18n, editor_scheduled)}</button>
         </div>
     }

@@ -12,6 +12,8 @@ pub mod pipelines;
 pub mod projects;
 pub mod registry;
 pub mod roles;
+pub mod run_detail;
+pub mod runs;
 pub mod tokens;
 pub mod users;
 

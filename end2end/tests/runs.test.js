@@ -1,0 +1,39 @@
+// Running: a demo pipeline is run from the editor on the local engine, its graph turns
+// green, and a task's log shows the task's output.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { startServer, startBrowser, login, ADMIN_PASSWORD } from "./harness.js";
+
+let server;
+let chrome;
+
+before(async () => {
+  server = await startServer();
+  chrome = await startBrowser();
+});
+
+after(async () => {
+  await chrome?.close();
+  await server?.stop();
+});
+
+test("run a demo pipeline and watch it turn green; open a task's log", async () => {
+  const page = await chrome.newPage();
+  await login(page, server.url, "admin", ADMIN_PASSWORD);
+  await page.locator('[data-testid="demo-card"]:has-text("Data preparation") a').click();
+  await page.waitForSelector('[data-testid="node"]');
+  await page.click('[data-testid="run-pipeline"]');
+  await page.waitForURL(/\/runs\/[0-9a-f]{32}$/);
+  await page.waitForSelector('[data-testid="run-status"] [data-status="succeeded"]', { timeout: 30000 });
+  const states = await page.locator('[data-testid="run-node"]').evaluateAll((nodes) =>
+    nodes.map((n) => n.getAttribute("data-status")),
+  );
+  assert.deepEqual(states, ["succeeded", "succeeded", "succeeded"]);
+  await page.locator('[data-testid="run-node"][data-task="clean"]').click();
+  await page.waitForSelector('[data-testid="task-drawer"]');
+  await page.waitForFunction(() => document.querySelector('[data-testid="task-log"]')?.textContent.includes("rows kept"));
+  assert.match(await page.textContent('[data-testid="task-log"]'), /\d+ rows kept/);
+  await page.click("nav.sidenav >> text=Runs");
+  await page.waitForSelector('[data-testid="runs-table"] >> text=demo-data-preparation');
+  assert.deepEqual(page.errors, []);
+});
