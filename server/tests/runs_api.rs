@@ -154,7 +154,7 @@ on_both_backends!(cancel_and_manual_runs_replace_each_other, async |app: TestApp
     let second = start(&ann, id).await;
     let tasks: Value = ann.get_as(&format!("/api/v1/pipelines/{id}/tasks")).await;
     let wait_id = tasks[0]["id"].as_i64().unwrap();
-    let (status, single) = ann.post(&format!("/api/v1/pipelines/{id}/tasks/{wait_id}/run"), &json!({})).await;
+    let (status, single) = ann.post(&format!("/api/v1/tasks/{wait_id}/run"), &json!({})).await;
     assert_eq!(status, StatusCode::CREATED, "{single}");
     assert_eq!(single["run_id"], format!("run-{id}-{wait_id}"));
     let third = start(&ann, id).await;
@@ -172,8 +172,15 @@ on_both_backends!(cancel_and_manual_runs_replace_each_other, async |app: TestApp
     assert_eq!(status, StatusCode::FORBIDDEN, "only who may change the pipeline cancels its runs");
     let (status, _) = ann.delete(&format!("/api/v1/runs/{third}")).await;
     assert_eq!(status, StatusCode::CONFLICT, "a running run is cancelled before it is deleted");
-    for run in [third, format!("run-{id}-{wait_id}")] {
-        let (status, _) = ann.post(&format!("/api/v1/runs/{run}/cancel"), &json!({})).await;
-        assert_eq!(status, StatusCode::OK);
-    }
+    let (status, _) = ann.post(&format!("/api/v1/runs/{third}/cancel"), &json!({})).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = bob.post(&format!("/api/v1/tasks/{wait_id}/clear"), &json!({})).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = ann.post(&format!("/api/v1/tasks/{wait_id}/clear"), &json!({})).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let single: Value = ann.get_as(&format!("/api/v1/runs/run-{id}-{wait_id}")).await;
+    assert_eq!(single["run"]["status"], "deleted", "clear stops the single-task run and keeps its record");
+    assert!(!app.data_dir.join("runs").join(format!("run-{id}-{wait_id}")).join("work").exists());
+    let (status, log) = ann.get(&format!("/api/v1/tasks/{wait_id}/logs")).await;
+    assert_eq!((status, log), (StatusCode::OK, Value::String(String::new())), "the (empty) log stays readable");
 });

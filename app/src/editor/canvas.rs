@@ -79,7 +79,8 @@ pub fn Canvas() -> impl IntoView {
             st.fit_to_screen();
         }
     });
-    let _resize = window_event_listener(leptos::ev::resize, move |_| measure());
+    let resize = window_event_listener(leptos::ev::resize, move |_| measure());
+    on_cleanup(move || resize.remove());
 
     let visible_nodes = Memo::new(move |_| {
         let (w, h) = st.size.get();

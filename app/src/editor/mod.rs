@@ -88,11 +88,16 @@ fn Editor(graph: PipelineGraph, templates: Vec<JobTemplate>) -> impl IntoView {
     let i18n = use_i18n();
     let st = EditorState::new(&graph, templates);
     provide_context(st);
-    let _keys = window_event_listener(leptos::ev::keydown, shortcuts(st));
-    let _leave = window_event_listener(leptos::ev::beforeunload, move |ev| {
-        if st.version.get_untracked() != st.saved_version.get_untracked() {
+    // Window listeners outlive the page unless removed.
+    let keys = window_event_listener(leptos::ev::keydown, shortcuts(st));
+    let leave = window_event_listener(leptos::ev::beforeunload, move |ev| {
+        if st.version.try_get_untracked() != st.saved_version.try_get_untracked() {
             ev.prevent_default();
         }
+    });
+    on_cleanup(move || {
+        keys.remove();
+        leave.remove();
     });
     let side = move || {
         let _ = st.generation.get();

@@ -48,6 +48,45 @@ fn TaskField(
     }
 }
 
+/// Run the task alone, open its last single-task run, or clear it.
+#[component]
+fn SingleTaskActions(task: i64) -> impl IntoView {
+    let st = use_editor();
+    let i18n = use_i18n();
+    let navigate = leptos_router::hooks::use_navigate();
+    let run_page = format!("/runs/run-{}-{task}", st.pipeline_id);
+    let run = {
+        let navigate = navigate.clone();
+        let run_page = run_page.clone();
+        move |_| {
+            let navigate = navigate.clone();
+            let run_page = run_page.clone();
+            leptos::task::spawn_local(async move {
+                let path = format!("/api/v1/tasks/{task}/run");
+                match crate::client::post::<_, crate::model::Run>(&path, &serde_json::json!({})).await {
+                    Ok(_) => navigate(&run_page, Default::default()),
+                    Err(e) => st.error.set(Some(e)),
+                }
+            });
+        }
+    };
+    let clear = move |_| {
+        leptos::task::spawn_local(async move {
+            match crate::client::post_empty(&format!("/api/v1/tasks/{task}/clear")).await {
+                Ok(()) => st.notice.set(Some(t_string!(i18n, editor_task_cleared).into())),
+                Err(e) => st.error.set(Some(e)),
+            }
+        });
+    };
+    view! {
+        <div class="task-actions">
+            <button data-testid="task-run" disabled=!st.editable on:click=run>{t!(i18n, editor_run)}</button>
+            <a class="button secondary" href=run_page>{t!(i18n, editor_logs)}</a>
+            <button class="secondary" disabled=!st.editable on:click=clear>{t!(i18n, editor_clear)}</button>
+        </div>
+    }
+}
+
 fn number(text: String) -> u32 {
     text.trim().parse().unwrap_or(u32::MAX)
 }
@@ -93,6 +132,7 @@ pub fn TaskPanel(key: u32) -> impl IntoView {
                 })}
             </p>
             {template.as_ref().map(|t| view! { <p class="muted small">{t.description.clone()}</p> })}
+            {node.id.map(|id| view! { <SingleTaskActions task=id.0 /> })}
             <TaskField key=key label=t_string!(i18n, editor_task_name).into() field="name"
                 get=|f| f.name.clone() set=|f, v| f.name = v errors=errors />
             <TaskField key=key label=t_string!(i18n, editor_task_label).into() field="label"

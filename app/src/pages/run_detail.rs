@@ -39,7 +39,10 @@ fn positions(detail: &RunDetail) -> Vec<(String, Position)> {
 pub fn RunDetailPage() -> impl IntoView {
     let i18n = use_i18n();
     let params = use_params_map();
-    let run_id = move || params.with(|p| p.get("id")).unwrap_or_default();
+    // Read once: while the router leaves this page the parameter changes before the page
+    // is gone, and nothing here should react to that.
+    let id = StoredValue::new(params.with_untracked(|p| p.get("id")).unwrap_or_default());
+    let run_id = move || id.get_value();
     let detail = RwSignal::new(None::<RunDetail>);
     let error = RwSignal::new(None::<ClientError>);
     let selected = RwSignal::new(None::<String>);
@@ -47,9 +50,17 @@ pub fn RunDetailPage() -> impl IntoView {
     let load = move || {
         let path = format!("/api/v1/runs/{}", run_id());
         spawn_local(async move {
+            // The page may be gone when the answer arrives: `try_` writes are no-ops then.
             match client::get::<RunDetail>(&path).await {
-                Ok(d) => detail.set(Some(d)),
-                Err(e) => error.set(Some(e)),
+                Ok(d) => {
+                    if d.tasks.len() == 1 && selected.try_get_untracked().flatten().is_none() {
+                        selected.try_set(Some(d.tasks[0].name.clone()));
+                    }
+                    detail.try_set(Some(d));
+                }
+                Err(e) => {
+                    error.try_set(Some(e));
+                }
             }
         });
     };
@@ -59,8 +70,8 @@ pub fn RunDetailPage() -> impl IntoView {
     });
     let handle = set_interval_with_handle(
         move || {
-            if detail.with_untracked(|d| d.as_ref().is_some_and(|d| d.run.status.is_active())) {
-                tick.update(|t| *t += 1);
+            if detail.try_with_untracked(|d| d.as_ref().is_some_and(|d| d.run.status.is_active())) == Some(true) {
+                tick.try_update(|t| *t += 1);
             }
         },
         std::time::Duration::from_millis(REFRESH_MS),
@@ -74,8 +85,12 @@ pub fn RunDetailPage() -> impl IntoView {
         let path = format!("/api/v1/runs/{}/cancel", run_id());
         spawn_local(async move {
             match client::post::<_, RunDetail>(&path, &serde_json::json!({})).await {
-                Ok(d) => detail.set(Some(d)),
-                Err(e) => error.set(Some(e)),
+                Ok(d) => {
+                    detail.try_set(Some(d));
+                }
+                Err(e) => {
+                    error.try_set(Some(e));
+                }
             }
         });
     };

@@ -19,6 +19,8 @@ pub fn routes(r: ApiRoutes) -> ApiRoutes {
     let p = |action| PermissionKey::new(action, Resource::Runs);
     r.guarded(p(Action::Add), routes!(run_pipeline))
         .guarded(p(Action::Add), routes!(run_task))
+        .guarded(p(Action::Show), routes!(single_task_logs))
+        .guarded(p(Action::Delete), routes!(clear_task))
         .guarded(p(Action::List), routes!(list_pipeline_runs))
         .guarded(p(Action::List), routes!(list_runs))
         .guarded(p(Action::Show), routes!(get_run))
@@ -39,14 +41,39 @@ async fn run_pipeline(
 }
 
 /// Runs one task alone as `run-<pipeline id>-<task id>` (replacing its previous such run).
-#[utoipa::path(post, path = "/api/v1/pipelines/{id}/tasks/{task_id}/run", tag = "runs",
-    params(("id" = i64, Path), ("task_id" = i64, Path)), responses((status = 201, body = Run)))]
+#[utoipa::path(post, path = "/api/v1/tasks/{id}/run", tag = "runs", params(("id" = i64, Path)),
+    responses((status = 201, body = Run)))]
 async fn run_task(
     State(state): State<AppState>,
     Extension(caller): Extension<Identity>,
-    Path((id, task)): Path<(PipelineId, TaskId)>,
+    Path(task): Path<TaskId>,
 ) -> ApiResult<(StatusCode, Json<Run>)> {
-    Ok((StatusCode::CREATED, Json(runs::start(&state.db, &state.engine, &caller, id, Some(task)).await?)))
+    Ok((StatusCode::CREATED, Json(runs::run_task(&state.db, &state.engine, &caller, task).await?)))
+}
+
+/// The log of the task's last single-task run.
+#[utoipa::path(get, path = "/api/v1/tasks/{id}/logs", tag = "runs", params(("id" = i64, Path), LogQuery),
+    responses((status = 200, body = String)))]
+async fn single_task_logs(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Identity>,
+    Path(task): Path<TaskId>,
+    ApiQuery(q): ApiQuery<LogQuery>,
+) -> ApiResult<impl IntoResponse> {
+    let text = runs::task_logs(&state.db, &state.engine, &caller, task, q).await?;
+    Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], text))
+}
+
+/// Stops the task's single-task run and removes its scratch state (record and logs stay).
+#[utoipa::path(post, path = "/api/v1/tasks/{id}/clear", tag = "runs", params(("id" = i64, Path)),
+    responses((status = 204)))]
+async fn clear_task(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Identity>,
+    Path(task): Path<TaskId>,
+) -> ApiResult<StatusCode> {
+    runs::clear_task(&state.db, &state.engine, &caller, task).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// Runs of one pipeline, newest first.

@@ -138,3 +138,8 @@ pub async fn for_plan(tx: &mut Tx<'_>, pipeline: i64) -> Result<Vec<TaskForPlan>
         .load(c)
         .await)?)
 }
+
+/// The pipeline and name of a task.
+pub async fn owner(tx: &mut Tx<'_>, task: i64) -> Result<Option<(i64, String)>, DbError> {
+    Ok(with_tx!(tx, |c| tasks::table.find(task).select((tasks::pipeline_id, tasks::name)).first(c).await.optional())?)
+}

@@ -278,3 +278,47 @@ pub async fn logs(
         None => text,
     })
 }
+
+/// The pipeline of a task the caller may see, and the task's name.
+async fn task_owner(db: &Db, caller: &Identity, task: TaskId) -> Result<(PipelineId, String)> {
+    let mut conn = db.read().await?;
+    let mut tx = conn.tx();
+    let (pipeline, name) = tasks::owner(&mut tx, task.0).await?.ok_or(Error::NotFound("task"))?;
+    reach(&mut tx, caller, PipelineId(pipeline)).await.map_err(|_| Error::NotFound("task"))?;
+    Ok((PipelineId(pipeline), name))
+}
+
+/// Runs one task alone as `run-<pipeline id>-<task id>`.
+pub async fn run_task(db: &Db, engine: &Engine, caller: &Identity, task: TaskId) -> Result<Run> {
+    let (pipeline, _) = task_owner(db, caller, task).await?;
+    start(db, engine, caller, pipeline, Some(task)).await
+}
+
+/// The log of the task's last single-task run.
+pub async fn task_logs(
+    db: &Db,
+    engine: &Engine,
+    caller: &Identity,
+    task: TaskId,
+    query: app::model::LogQuery,
+) -> Result<String> {
+    let (pipeline, name) = task_owner(db, caller, task).await?;
+    logs(db, engine, caller, &format!("run-{}-{}", pipeline.0, task.0), &name, query).await
+}
+
+/// Stops the task's single-task run and removes its scratch state; the record stays as
+/// `deleted`, the logs stay readable.
+pub async fn clear_task(db: &Db, engine: &Engine, caller: &Identity, task: TaskId) -> Result<()> {
+    let (pipeline, _) = task_owner(db, caller, task).await?;
+    let run_id = format!("run-{}-{}", pipeline.0, task.0);
+    let found = {
+        let mut conn = db.read().await?;
+        let mut tx = conn.tx();
+        reach_editable(&mut tx, caller, pipeline).await?;
+        rows::by_run_id(&mut tx, &run_id).await?
+    };
+    match found {
+        Some((run, _)) => clear(db, engine, vec![run]).await,
+        None => Ok(()),
+    }
+}
