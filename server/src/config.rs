@@ -92,6 +92,8 @@ pub struct Config {
     pub clusters: Vec<String>,
     /// Who may frame Cubist and which external panels it shows.
     pub embed: crate::embedding::EmbedConfig,
+    /// Hours a finished run's scratch folder is kept (its logs and record stay).
+    pub scratch_hours: i64,
 }
 
 impl std::fmt::Debug for Config {
@@ -158,6 +160,7 @@ struct FileConfig {
     secret_key: Option<String>,
     frame_ancestors: Option<String>,
     panels: Option<String>,
+    scratch_hours: Option<i64>,
 }
 
 impl Config {
@@ -231,7 +234,15 @@ impl Config {
             panels: crate::embedding::parse_panels(&pick("CUBIST_PANELS", file.panels).unwrap_or_default())
                 .map_err(|m| bad("CUBIST_PANELS", m))?,
         };
+        let scratch_hours = match env("CUBIST_SCRATCH_HOURS") {
+            Some(v) => v.parse().map_err(|_| bad("CUBIST_SCRATCH_HOURS", format!("'{v}' is not a whole number")))?,
+            None => file.scratch_hours.unwrap_or(24),
+        };
+        if !(0..=24 * 366).contains(&scratch_hours) {
+            return Err(bad("CUBIST_SCRATCH_HOURS", "must be between 0 and 8784"));
+        }
         Ok(Self {
+            scratch_hours,
             embed,
             secret_key,
             clusters,

@@ -86,6 +86,7 @@ pub async fn build(config: Config) -> Result<Built, StartError> {
     let catalog = domain::rbac::catalog(routes.iter().filter_map(|r| r.permission));
     domain::rbac::sync(&state.db, &catalog).await?;
     let interrupted = state.engine.reconcile(&state.db).await?;
+    engine::cleanup::start(state.db.clone(), state.engine.clone(), chrono::Duration::hours(state.config.scratch_hours));
     if interrupted > 0 {
         tracing::warn!(runs = interrupted, "ended runs the previous server process left unfinished");
     }

@@ -110,6 +110,19 @@ on_both_backends!(order_logs_usage_skip_and_parallelism, async |app: TestApp| {
         .max()
         .unwrap();
     assert_eq!(peak, 2, "parallelism 2 is used and not exceeded");
+
+    // The clean-up removes finished runs' scratch folders, keeping records and logs.
+    let work = app.data_dir.join("runs").join(&run_id).join("work");
+    assert!(work.exists());
+    let removed =
+        server::engine::cleanup::sweep(&app.state.db, &app.state.engine, chrono::Duration::zero()).await.unwrap();
+    assert_eq!(removed, 2);
+    assert!(!work.exists());
+    let (status, log) = ann.get(&format!("/api/v1/runs/{run_id}/tasks/ta/logs")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(log, "", "the log (empty: output went to times.txt) is still served");
+    let kept: Value = ann.get_as(&format!("/api/v1/runs/{run_id}")).await;
+    assert_eq!(kept["run"]["status"], "succeeded");
 });
 
 on_both_backends!(retries_timeouts_and_failure_propagation, async |app: TestApp| {

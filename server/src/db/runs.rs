@@ -209,3 +209,17 @@ pub async fn delete(tx: &mut Tx<'_>, pk: i64) -> Result<(), DbError> {
     with_tx!(tx, |c| diesel::delete(runs::table.find(pk)).execute(c).await)?;
     Ok(())
 }
+
+/// Of these run ids, those whose run ended before `cutoff`.
+pub async fn finished_before(
+    tx: &mut Tx<'_>,
+    run_ids: &[String],
+    cutoff: NaiveDateTime,
+) -> Result<Vec<String>, DbError> {
+    Ok(with_tx!(tx, |c| runs::table
+        .filter(runs::run_id.eq_any(run_ids.to_vec()))
+        .filter(runs::finished_at.lt(cutoff))
+        .select(runs::run_id)
+        .load(c)
+        .await)?)
+}

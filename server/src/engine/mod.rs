@@ -3,6 +3,7 @@
 //! (`runs/<run id>/work` shared by the run's tasks, `runs/<run id>/logs/<task>/attempt-N.log`,
 //! `volumes/<claim>/<user>` for mounts).
 
+pub mod cleanup;
 pub mod local;
 pub mod process;
 pub mod writer;

@@ -101,6 +101,8 @@ pub struct TestApp {
     pub addr: SocketAddr,
     pub backend: Backend,
     pub routes: Vec<server::api::RouteInfo>,
+    /// The running server's state (database, engine), for tests that reach behind the API.
+    pub state: server::state::AppState,
     pub data_dir: PathBuf,
     _dir: tempfile::TempDir,
     _pg: Option<PgDatabase>,
@@ -132,6 +134,7 @@ impl TestApp {
             clusters: vec!["local".into(), "gpu-east".into()],
             secret_key: None,
             embed: Default::default(),
+            scratch_hours: 24,
             auth: AuthConfig {
                 primary: LoginMethod::Password,
                 enabled: vec![LoginMethod::Password],
@@ -142,6 +145,7 @@ impl TestApp {
         adjust(&mut config);
         let built = server::build(config).await.unwrap();
         let routes = built.routes.clone();
+        let state = built.state.clone();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         tokio::spawn(server::serve(listener, built));
@@ -150,6 +154,7 @@ impl TestApp {
             addr,
             backend,
             routes,
+            state,
             data_dir: dir.path().to_path_buf(),
             _dir: dir,
             _pg: pg,
