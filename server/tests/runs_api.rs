@@ -197,3 +197,31 @@ on_both_backends!(cancel_and_manual_runs_replace_each_other, async |app: TestApp
     let (status, log) = ann.get(&format!("/api/v1/tasks/{wait_id}/logs")).await;
     assert_eq!((status, log), (StatusCode::OK, Value::String(String::new())), "the (empty) log stays readable");
 });
+
+on_both_backends!(live_logs_stream_while_the_task_runs, async |app: TestApp| {
+    let ann = app.user("ann").await;
+    let steps: &[Step] =
+        &[("talker", "for i in 1 2 3 4; do echo line-$i; sleep 0.25; done; echo oops >&2; exit 1", 1, 0, false)];
+    let id = pipeline(&ann, "talk", steps, json!({}), 1).await;
+    let run_id = start(&ann, id).await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let detail: Value = ann.get_as(&format!("/api/v1/runs/{run_id}")).await;
+        if task(&detail, "talker")["status"] == "running" {
+            break;
+        }
+        assert!(Instant::now() < deadline);
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let (status, body) = ann.get(&format!("/api/v1/runs/{run_id}/tasks/talker/logs/stream")).await;
+    assert_eq!(status, StatusCode::OK);
+    let text = body.as_str().unwrap();
+    for line in ["line-1", "line-2", "line-3", "line-4", "oops"] {
+        assert_eq!(text.matches(&format!("data: {line}")).count(), 2, "{line} once per attempt:\n{text}");
+    }
+    assert!(text.contains("event: attempt\ndata: 2"), "the retry is announced:\n{text}");
+    let detail = finished(&ann, &run_id).await;
+    assert_eq!(task(&detail, "talker")["attempts"].as_array().unwrap().len(), 2);
+    let (_, after) = ann.get(&format!("/api/v1/runs/{run_id}/tasks/talker/logs/stream")).await;
+    assert_eq!(after.as_str().unwrap().matches("data: line-").count(), 4, "a finished task's stream is its last log");
+});

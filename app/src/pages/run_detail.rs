@@ -1,5 +1,6 @@
 //! One run: the pipeline graph coloured by task status (refreshed while the run is
-//! active), cancel, and a drawer with the selected task's attempts, timings, usage and log.
+//! active), cancel, and a drawer with the selected task's attempts, timings, usage and log
+//! (followed live while the task runs).
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -81,6 +82,11 @@ pub fn RunDetailPage() -> impl IntoView {
             h.clear();
         }
     });
+    // The drawer is rebuilt only when its task changes (status, attempts), not every refresh.
+    let current = Memo::new(move |_| {
+        let name = selected.get()?;
+        detail.with(|d| d.as_ref().and_then(|d| d.tasks.iter().find(|t| t.name == name).cloned()))
+    });
     let cancel = move |_| {
         let path = format!("/api/v1/runs/{}/cancel", run_id());
         spawn_local(async move {
@@ -111,11 +117,7 @@ pub fn RunDetailPage() -> impl IntoView {
                     <RunGraph detail=d.clone() selected=selected />
                 }
             })}
-            {move || {
-                let name = selected.get()?;
-                let task = detail.with(|d| d.as_ref().and_then(|d| d.tasks.iter().find(|t| t.name == name).cloned()))?;
-                Some(view! { <TaskDrawer run_id=run_id() task=task tick=tick /> })
-            }}
+            {move || current.get().map(|task| view! { <TaskDrawer run_id=run_id() task=task /> })}
         </section>
     }
 }
@@ -155,15 +157,48 @@ fn RunGraph(detail: RunDetail, selected: RwSignal<Option<String>>) -> impl IntoV
     }
 }
 
-#[component]
-fn TaskDrawer(run_id: String, task: RunTask, tick: RwSignal<u32>) -> impl IntoView {
-    let i18n = use_i18n();
-    let name = task.name.clone();
-    let log = LocalResource::new(move || {
-        tick.get();
-        let path = format!("/api/v1/runs/{run_id}/tasks/{name}/logs?tail=500");
-        async move { client::get_text(&path).await }
+/// Appends a running task's output as it is written (Server-Sent Events); the stream ends
+/// with the task.
+fn follow(path: &str, text: RwSignal<String>) -> Option<web_sys::EventSource> {
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen::closure::Closure;
+    let source = web_sys::EventSource::new(path).ok()?;
+    let on_chunk = Closure::<dyn Fn(web_sys::MessageEvent)>::new(move |ev: web_sys::MessageEvent| {
+        if let Some(chunk) = ev.data().as_string() {
+            text.try_update(|t| t.push_str(&chunk));
+        }
     });
+    let on_attempt = Closure::<dyn Fn(web_sys::MessageEvent)>::new(move |ev: web_sys::MessageEvent| {
+        let n = ev.data().as_string().unwrap_or_default();
+        text.try_update(|t| t.push_str(&format!("\n--- attempt {n} ---\n")));
+    });
+    let closer = source.clone();
+    let on_end = Closure::<dyn Fn()>::new(move || closer.close());
+    source.set_onmessage(Some(on_chunk.as_ref().unchecked_ref()));
+    let _ = source.add_event_listener_with_callback("attempt", on_attempt.as_ref().unchecked_ref());
+    source.set_onerror(Some(on_end.as_ref().unchecked_ref()));
+    on_chunk.forget();
+    on_attempt.forget();
+    on_end.forget();
+    Some(source)
+}
+
+#[component]
+fn TaskDrawer(run_id: String, task: RunTask) -> impl IntoView {
+    let i18n = use_i18n();
+    let text = RwSignal::new(String::new());
+    let base = format!("/api/v1/runs/{run_id}/tasks/{}/logs", task.name);
+    if task.status.is_active() {
+        if let Some(source) = follow(&format!("{base}/stream"), text) {
+            on_cleanup(move || source.close());
+        }
+    } else {
+        let path = format!("{base}?tail=500");
+        leptos::task::spawn_local(async move {
+            let log = client::get_text(&path).await.unwrap_or_else(|e| e.to_string());
+            text.try_set(log);
+        });
+    }
     view! {
         <aside class="drawer" data-testid="task-drawer">
             <h2>{task.label.clone()} " " <StatusBadge status=task.status /></h2>
@@ -185,7 +220,7 @@ fn TaskDrawer(run_id: String, task: RunTask, tick: RwSignal<u32>) -> impl IntoVi
                 </tbody>
             </table>
             <h3>{t!(i18n, editor_logs)}</h3>
-            <pre class="log" data-testid="task-log">{move || log.get().map(|l| l.unwrap_or_else(|e| e.to_string()))}</pre>
+            <pre class="log" data-testid="task-log">{move || text.get()}</pre>
         </aside>
     }
 }

@@ -322,3 +322,24 @@ pub async fn clear_task(db: &Db, engine: &Engine, caller: &Identity, task: TaskI
         None => Ok(()),
     }
 }
+
+/// What a live log stream starts from: the output so far and the live subscription.
+pub struct Follow {
+    pub attempt: u32,
+    pub so_far: Vec<u8>,
+    pub live: Option<tokio::sync::broadcast::Receiver<crate::engine::process::LogChunk>>,
+}
+
+/// Follows a task's output: what was written so far, then (while it runs) every new chunk.
+pub async fn follow(db: &Db, engine: &Engine, caller: &Identity, run_id: &str, task: &str) -> Result<Follow> {
+    let detail = get(db, caller, run_id).await?;
+    let found = detail.tasks.iter().find(|t| t.name == task).ok_or(Error::NotFound("task"))?;
+    let live = engine.inner().subscribe(run_id, task);
+    let attempt = match (found.status, live.is_some()) {
+        (RunStatus::Running, true) => u32::try_from(found.attempts.len()).unwrap_or(0) + 1,
+        _ => found.attempts.last().map_or(1, |a| a.number),
+    };
+    let path = engine.inner().log_dir(run_id, task).join(format!("attempt-{attempt}.log"));
+    let so_far = tokio::fs::read(&path).await.unwrap_or_default();
+    Ok(Follow { attempt, so_far, live })
+}

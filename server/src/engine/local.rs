@@ -58,6 +58,7 @@ async fn run_task(
         None => inner.work_dir(&plan.run_id),
     };
     let logs = inner.log_dir(&plan.run_id, &task.name);
+    let live = inner.open_stream(&plan.run_id, &task.name);
     let mut attempts: Vec<Attempt> = Vec::new();
     for number in 1..=task.retries + 1 {
         if number > 1 {
@@ -87,6 +88,7 @@ async fn run_task(
             log: logs.join(format!("attempt-{number}.log")),
             timeout: (task.timeout_secs > 0).then(|| Duration::from_secs(u64::from(task.timeout_secs))),
             number,
+            live: live.clone(),
         };
         let writer = inner.writer.clone();
         let name = task.name.clone();
@@ -111,6 +113,7 @@ async fn run_task(
             break;
         }
     }
+    inner.close_stream(&plan.run_id, &task.name);
     attempts
 }
 

@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use app::domain::plan::Plan;
 use app::model::RunStatus;
-use tokio::sync::watch;
+use tokio::sync::{broadcast, watch};
 use tokio::task::JoinHandle;
 
 use crate::db::runs::{self as rows, RunChanges, TaskChanges};
@@ -32,6 +32,8 @@ pub struct Inner {
     /// Wait before the second attempt; doubled for each further one.
     pub retry_backoff: Duration,
     active: Mutex<HashMap<String, Running>>,
+    /// Live output of running tasks by (run id, task name).
+    streams: Mutex<HashMap<(String, String), broadcast::Sender<process::LogChunk>>>,
 }
 
 impl Inner {
@@ -46,7 +48,30 @@ impl Inner {
     pub fn log_dir(&self, run_id: &str, task: &str) -> PathBuf {
         self.run_dir(run_id).join("logs").join(task)
     }
+
+    /// Opens the live output of a task that starts now.
+    pub fn open_stream(&self, run_id: &str, task: &str) -> broadcast::Sender<process::LogChunk> {
+        let (live, _) = broadcast::channel(LIVE_BUFFER);
+        let mut streams = self.streams.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        streams.insert((run_id.to_owned(), task.to_owned()), live.clone());
+        live
+    }
+
+    /// Ends a task's live output (its subscribers' streams end).
+    pub fn close_stream(&self, run_id: &str, task: &str) {
+        let mut streams = self.streams.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        streams.remove(&(run_id.to_owned(), task.to_owned()));
+    }
+
+    /// Follows a running task's output; `None` when it is not running.
+    pub fn subscribe(&self, run_id: &str, task: &str) -> Option<broadcast::Receiver<process::LogChunk>> {
+        let streams = self.streams.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        streams.get(&(run_id.to_owned(), task.to_owned())).map(broadcast::Sender::subscribe)
+    }
 }
+
+/// Output chunks kept for a slow live subscriber before it skips ahead.
+const LIVE_BUFFER: usize = 256;
 
 /// The handle the API and the scheduler use.
 #[derive(Clone)]
@@ -57,7 +82,15 @@ pub struct Engine {
 impl Engine {
     pub fn start(db: Db, data_dir: PathBuf, retry_backoff: Duration) -> Self {
         let writer = Writer::start(db);
-        Self { inner: Arc::new(Inner { data_dir, writer, retry_backoff, active: Mutex::default() }) }
+        Self {
+            inner: Arc::new(Inner {
+                data_dir,
+                writer,
+                retry_backoff,
+                active: Mutex::default(),
+                streams: Mutex::default(),
+            }),
+        }
     }
 
     pub fn inner(&self) -> &Inner {

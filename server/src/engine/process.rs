@@ -1,6 +1,7 @@
 //! One attempt of a task as a process of this machine: its own process group (so a timeout
-//! or cancel kills everything it started), output to a log file, and its resource usage
-//! (CPU time and peak memory, from `wait4`) for right-sizing.
+//! or cancel kills everything it started), its output piped through the server into the
+//! attempt's log file and to live subscribers, and its resource usage (CPU time and peak
+//! memory, from `wait4`) for right-sizing.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -10,8 +11,17 @@ use std::time::{Duration, Instant};
 use app::model::Attempt;
 use nix::sys::signal::{Signal, killpg};
 use nix::unistd::Pid;
-use tokio::sync::watch;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
+use tokio::sync::{broadcast, watch};
 use wait4::Wait4;
+
+/// A piece of a task's output as it is written: which attempt, where in its log, what.
+#[derive(Debug, Clone)]
+pub struct LogChunk {
+    pub attempt: u32,
+    pub offset: u64,
+    pub data: std::sync::Arc<[u8]>,
+}
 
 /// Environment variables of the server passed on to tasks.
 const INHERITED_ENV: [&str; 4] = ["PATH", "HOME", "LANG", "TZ"];
@@ -24,6 +34,8 @@ pub struct Launch<'a> {
     pub log: PathBuf,
     pub timeout: Option<Duration>,
     pub number: u32,
+    /// Live subscribers of the task's output.
+    pub live: broadcast::Sender<LogChunk>,
 }
 
 /// Kills a process group; it may be gone already.
@@ -34,11 +46,15 @@ pub fn kill_group(pid: i64) {
 }
 
 fn spawn(launch: &Launch<'_>) -> std::io::Result<std::process::Child> {
-    let log = File::create(&launch.log)?;
-    let err = log.try_clone()?;
     let (program, args) = launch.argv.split_first().ok_or_else(|| std::io::Error::other("empty command"))?;
     let mut command = Command::new(program);
-    command.args(args).current_dir(launch.cwd).env_clear().stdin(Stdio::null()).stdout(log).stderr(err);
+    command
+        .args(args)
+        .current_dir(launch.cwd)
+        .env_clear()
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
     for key in INHERITED_ENV {
         if let Ok(value) = std::env::var(key) {
             command.env(key, value);
@@ -47,6 +63,32 @@ fn spawn(launch: &Launch<'_>) -> std::io::Result<std::process::Child> {
     command.envs(launch.env.iter().map(|(k, v)| (k, v)));
     std::os::unix::process::CommandExt::process_group(&mut command, 0);
     command.spawn()
+}
+
+/// Copies stdout and stderr, as they come, into the log file and to live subscribers.
+async fn pump(
+    mut out: impl AsyncRead + Unpin,
+    mut err: impl AsyncRead + Unpin,
+    log: File,
+    live: broadcast::Sender<LogChunk>,
+    attempt: u32,
+) {
+    let mut log = tokio::fs::File::from_std(log);
+    let (mut a, mut b) = ([0u8; 8192], [0u8; 8192]);
+    let (mut out_open, mut err_open) = (true, true);
+    let mut offset = 0u64;
+    while out_open || err_open {
+        let data = tokio::select! {
+            n = out.read(&mut a), if out_open => match n { Ok(0) | Err(_) => { out_open = false; continue } Ok(n) => &a[..n] },
+            n = err.read(&mut b), if err_open => match n { Ok(0) | Err(_) => { err_open = false; continue } Ok(n) => &b[..n] },
+        };
+        if log.write_all(data).await.is_err() {
+            break;
+        }
+        let _ = live.send(LogChunk { attempt, offset, data: data.into() });
+        offset += data.len() as u64;
+    }
+    let _ = log.flush().await;
 }
 
 /// Runs one attempt to its end; `on_start` gets the process (group) id.
@@ -71,6 +113,17 @@ pub async fn run(launch: Launch<'_>, mut cancel: watch::Receiver<bool>, on_start
     };
     let pid = i64::from(child.id());
     on_start(pid);
+    let pump = match (File::create(&launch.log), child.stdout.take(), child.stderr.take()) {
+        (Ok(log), Some(out), Some(err)) => {
+            let out = tokio::process::ChildStdout::from_std(out);
+            let err = tokio::process::ChildStderr::from_std(err);
+            match (out, err) {
+                (Ok(out), Ok(err)) => Some(tokio::spawn(pump(out, err, log, launch.live.clone(), launch.number))),
+                _ => None,
+            }
+        }
+        _ => None,
+    };
     let mut waiting = tokio::task::spawn_blocking(move || child.wait4());
     let deadline = async {
         match launch.timeout {
@@ -92,6 +145,9 @@ pub async fn run(launch: Launch<'_>, mut cancel: watch::Receiver<bool>, on_start
         }
     };
     kill_group(pid);
+    if let Some(pump) = pump {
+        let _ = pump.await;
+    }
     attempt.wall_ms = u64::try_from(clock.elapsed().as_millis()).unwrap_or(u64::MAX);
     match ended {
         Ok(Ok(usage)) => {
