@@ -125,8 +125,17 @@ const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
 pub async fn serve(listener: tokio::net::TcpListener, built: Built) -> std::io::Result<()> {
     tokio::spawn(housekeeping(built.state.clone()));
     let service = built.router.into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, service).with_graceful_shutdown(shutdown_signal()).await
+    let engine = built.state.engine.clone();
+    let stopping = async move {
+        shutdown_signal().await;
+        // Task processes live in their own process groups: stop them with the server.
+        engine.cancel_all(SHUTDOWN_GRACE).await;
+    };
+    axum::serve(listener, service).with_graceful_shutdown(stopping).await
 }
+
+/// How long a shutdown waits for running tasks to be stopped and recorded.
+const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// Periodic clean-up: expired sessions are deleted every hour.
 async fn housekeeping(state: AppState) {

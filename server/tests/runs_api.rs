@@ -178,6 +178,18 @@ on_both_backends!(cancel_and_manual_runs_replace_each_other, async |app: TestApp
     let listed: Value = ann.get_as(&format!("/api/v1/pipelines/{id}/runs")).await;
     assert_eq!(listed["total"], 4);
 
+    // A pipeline that cannot be planned is refused without stopping the run in flight.
+    let later = tasks[1].clone();
+    let mut broken = later.clone();
+    broken["args"] = json!({"script": "echo {{ oops"});
+    let (status, _) = ann.put(&format!("/api/v1/pipelines/{id}/tasks/{}", later["id"]), &broken).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, err) = ann.post(&format!("/api/v1/pipelines/{id}/runs"), &json!({})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
+    assert_eq!(common::error_fields(&err), ["tasks.later.args"]);
+    let still: Value = ann.get_as(&format!("/api/v1/runs/{third}")).await;
+    assert_eq!(still["run"]["status"], "running");
+
     let bob = app.user("bob").await;
     let (status, _) = bob.get(&format!("/api/v1/runs/{third}")).await;
     assert_eq!(status, StatusCode::OK, "public's members see its runs");

@@ -250,6 +250,8 @@ fn task_plan(
         ("KFJ_TASK_RESOURCE_GPU", task.fields.resources.gpu.clone()),
         ("KFJ_TASK_PROJECT_NAME", pipeline.project.clone()),
         ("USERNAME", ctx.creator.clone()),
+        // Last, so no global env can hide which run a process belongs to.
+        ("KFJ_RUN_ID", ctx.run_id.clone()),
     ] {
         set(&mut env, k, v);
     }

@@ -113,3 +113,13 @@ fn template_errors_name_the_task_field() {
     let tasks = [task(1, "nothing", empty, json!({}))];
     assert_eq!(compile(&ctx(), &pipeline(json!({})), &tasks, None).unwrap_err().field, "tasks.nothing.command");
 }
+
+#[test]
+fn the_run_id_cannot_be_overridden() {
+    let mut spec = pipeline(json!({}));
+    spec.fields.global_env = "KFJ_RUN_ID=someone-else".into();
+    let tasks = [task(1, "hello", seeded("shell"), json!({}))];
+    let plan = compile(&ctx(), &spec, &tasks, None).unwrap();
+    let ids: Vec<&str> = plan.tasks[0].env.iter().filter(|(k, _)| k == "KFJ_RUN_ID").map(|(_, v)| v.as_str()).collect();
+    assert_eq!(ids, [ctx().run_id.as_str()]);
+}

@@ -160,7 +160,7 @@ async fn follow_logs(
 ) -> ApiResult<Sse<impl Stream<Item = Result<Event, std::convert::Infallible>>>> {
     let follow = runs::follow(&state.db, &state.engine, &caller, &run_id, &task).await?;
     let first = (!follow.so_far.is_empty()).then(|| Event::default().data(String::from_utf8_lossy(&follow.so_far)));
-    let start = (follow.live, follow.attempt, follow.so_far.len() as u64);
+    let start = (follow.live, follow.attempt, follow.end);
     let live = futures_util::stream::unfold(start, |(rx, mut attempt, mut sent)| async move {
         let mut rx = rx?;
         loop {

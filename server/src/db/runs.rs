@@ -152,7 +152,9 @@ pub async fn page(
             if let Some(user) = visible_to {
                 let mine = project_members::table.filter(project_members::user_id.eq(user));
                 q = q.filter(
-                    pipelines::project_id.eq_any(mine.select(project_members::project_id)).or(runs::runner_id.eq(user)),
+                    pipelines::project_id
+                        .eq_any(mine.select(project_members::project_id))
+                        .or(pipelines::is_demo.eq(true)),
                 );
             }
             q

@@ -102,15 +102,17 @@ pub async fn start(db: &Db, engine: &Engine, caller: &Identity, id: PipelineId, 
         Some(task) => (RunKind::Task, format!("run-{}-{}", id.0, task.0)),
         None => (RunKind::Manual, new_run_id()),
     };
-    let previous = {
+    // Compile first: a pipeline that cannot run must not stop the run in flight.
+    let (previous, compiled) = {
         let mut conn = db.read().await?;
         let mut tx = conn.tx();
-        reach_editable(&mut tx, caller, id).await?;
+        let compiled = compile(&mut tx, caller, id, &run_id, only).await?;
         let old = rows::of_kind(&mut tx, id.0, kind.as_str()).await?;
-        match only {
+        let old = match only {
             Some(_) => old.into_iter().filter(|r| r.run_id == run_id).collect(),
             None => old,
-        }
+        };
+        (old, compiled)
     };
     let same_id: Vec<i64> = previous.iter().filter(|r| r.run_id == run_id).map(|r| r.id).collect();
     clear(db, engine, previous).await?;
@@ -119,7 +121,7 @@ pub async fn start(db: &Db, engine: &Engine, caller: &Identity, id: PipelineId, 
         for pk in &same_id {
             rows::delete(tx, *pk).await?;
         }
-        let (plan, layout) = compile(tx, caller, id, &run_id, only).await?;
+        let (plan, layout) = compiled;
         let text = serde_json::to_string(&plan).unwrap_or_default();
         let dag: app::model::Dag = plan.tasks.iter().map(|t| (t.name.clone(), t.upstream.clone())).collect();
         let dag = serde_json::to_string(&dag).unwrap_or_else(|_| "{}".into());
@@ -265,18 +267,41 @@ pub async fn logs(
     let found = detail.tasks.iter().find(|t| t.name == task).ok_or(Error::NotFound("task"))?;
     let attempt = query.attempt.or_else(|| found.attempts.last().map(|a| a.number)).unwrap_or(1);
     let path = engine.inner().log_dir(run_id, task).join(format!("attempt-{attempt}.log"));
-    let text = match tokio::fs::read(&path).await {
-        Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
-        Err(e) => return Err(Error::Unavailable(format!("cannot read the log: {e}"))),
-    };
+    let (bytes, _, omitted) = read_end(&path, if query.tail.is_some() { TAIL_BYTES } else { WHOLE_BYTES }).await?;
+    let text = String::from_utf8_lossy(&bytes).into_owned();
     Ok(match query.tail {
         Some(n) => {
             let lines: Vec<&str> = text.lines().collect();
             lines[lines.len().saturating_sub(n as usize)..].join("\n")
         }
+        None if omitted > 0 => format!("[{omitted} earlier bytes left out]\n{text}"),
         None => text,
     })
+}
+
+/// Most of a log read for `?tail=` (the lines are taken from its end).
+const TAIL_BYTES: u64 = 1 << 20;
+/// Most of a log returned whole; earlier output is left out.
+const WHOLE_BYTES: u64 = 16 << 20;
+
+/// The last `max` bytes of a file, the file's length and how many bytes were left out; a
+/// missing file is empty.
+async fn read_end(path: &std::path::Path, max: u64) -> Result<(Vec<u8>, u64, u64)> {
+    use tokio::io::{AsyncReadExt, AsyncSeekExt};
+    let mut file = match tokio::fs::File::open(path).await {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((Vec::new(), 0, 0)),
+        Err(e) => return Err(Error::Unavailable(format!("cannot read the log: {e}"))),
+    };
+    let read = async {
+        let len = file.metadata().await?.len();
+        let skip = len.saturating_sub(max);
+        file.seek(std::io::SeekFrom::Start(skip)).await?;
+        let mut bytes = Vec::with_capacity(usize::try_from(len - skip).unwrap_or(0));
+        file.read_to_end(&mut bytes).await?;
+        Ok::<_, std::io::Error>((bytes, len, skip))
+    };
+    read.await.map_err(|e| Error::Unavailable(format!("cannot read the log: {e}")))
 }
 
 /// The pipeline of a task the caller may see, and the task's name.
@@ -326,7 +351,10 @@ pub async fn clear_task(db: &Db, engine: &Engine, caller: &Identity, task: TaskI
 /// What a live log stream starts from: the output so far and the live subscription.
 pub struct Follow {
     pub attempt: u32,
+    /// The end of the output written so far (at most its last megabyte).
     pub so_far: Vec<u8>,
+    /// The log's length when it was read: live chunks before it were already sent.
+    pub end: u64,
     pub live: Option<tokio::sync::broadcast::Receiver<crate::engine::process::LogChunk>>,
 }
 
@@ -340,6 +368,6 @@ pub async fn follow(db: &Db, engine: &Engine, caller: &Identity, run_id: &str, t
         _ => found.attempts.last().map_or(1, |a| a.number),
     };
     let path = engine.inner().log_dir(run_id, task).join(format!("attempt-{attempt}.log"));
-    let so_far = tokio::fs::read(&path).await.unwrap_or_default();
-    Ok(Follow { attempt, so_far, live })
+    let (so_far, end, _) = read_end(&path, TAIL_BYTES).await?;
+    Ok(Follow { attempt, so_far, end, live })
 }

@@ -10,6 +10,7 @@ use std::time::Duration;
 use app::domain::mounts::MountSource;
 use app::domain::plan::{Plan, TaskPlan};
 use app::model::{Attempt, RunStatus};
+use futures_util::FutureExt;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
@@ -44,21 +45,21 @@ pub fn host_path(inner: &Inner, plan: &Plan, task: &TaskPlan, path: &str) -> Pat
     inner.work_dir(&plan.run_id).join(path.trim_start_matches('/'))
 }
 
-/// Runs one task with its retries; returns every attempt.
+/// Runs one task with its retries; returns every attempt and whether it was cancelled.
 async fn run_task(
     inner: Arc<Inner>,
     plan: Arc<Plan>,
     index: usize,
     run_pk: i64,
     cancel: watch::Receiver<bool>,
-) -> Vec<Attempt> {
+) -> (Vec<Attempt>, bool) {
     let task = &plan.tasks[index];
     let cwd = match &task.workdir {
         Some(dir) => host_path(&inner, &plan, task, dir),
         None => inner.work_dir(&plan.run_id),
     };
     let logs = inner.log_dir(&plan.run_id, &task.name);
-    let live = inner.open_stream(&plan.run_id, &task.name);
+    let live = inner.open_stream(run_pk, &plan.run_id, &task.name);
     let mut attempts: Vec<Attempt> = Vec::new();
     for number in 1..=task.retries + 1 {
         if number > 1 {
@@ -113,8 +114,9 @@ async fn run_task(
             break;
         }
     }
-    inner.close_stream(&plan.run_id, &task.name);
-    attempts
+    inner.close_stream(run_pk, &plan.run_id, &task.name);
+    let cancelled = *cancel.borrow() && !attempts.last().is_some_and(process::succeeded);
+    (attempts, cancelled)
 }
 
 fn finish_task(inner: &Inner, run_pk: i64, name: &str, status: RunStatus, message: String, attempts: &[Attempt]) {
@@ -130,6 +132,19 @@ fn finish_task(inner: &Inner, run_pk: i64, name: &str, status: RunStatus, messag
             ..TaskChanges::default()
         },
     );
+}
+
+/// The attempt recorded when the engine itself failed while running a task.
+fn engine_failure() -> Attempt {
+    Attempt {
+        number: 0,
+        started_at: chrono::Utc::now(),
+        exit_code: None,
+        message: "the engine failed while running this task".into(),
+        wall_ms: 0,
+        cpu_ms: 0,
+        max_rss_kb: 0,
+    }
 }
 
 /// Runs the plan to its end and records every state; returns the run's final status.
@@ -176,7 +191,11 @@ pub async fn execute(inner: Arc<Inner>, run_pk: i64, plan: Plan, cancel: watch::
                     status[i] = RunStatus::Running;
                     active += 1;
                     let job = run_task(inner.clone(), plan.clone(), i, run_pk, cancel.clone());
-                    running.spawn(async move { (i, job.await) });
+                    // A panic must not leave the task "running": it becomes a failed attempt.
+                    running.spawn(async move {
+                        let outcome = std::panic::AssertUnwindSafe(job).catch_unwind().await;
+                        (i, outcome.unwrap_or_else(|_| (vec![engine_failure()], false)))
+                    });
                 }
             }
         }
@@ -187,9 +206,10 @@ pub async fn execute(inner: Arc<Inner>, run_pk: i64, plan: Plan, cancel: watch::
         tokio::select! {
             Some(done) = running.join_next() => {
                 active -= 1;
-                let Ok((i, attempts)) = done else { continue };
+                let Ok((i, (attempts, cancelled))) = done else { continue };
                 let last = attempts.last();
                 let (state, message) = match last {
+                    _ if cancelled => (RunStatus::Cancelled, "cancelled".into()),
                     Some(a) if process::succeeded(a) => (RunStatus::Succeeded, String::new()),
                     Some(a) if a.message == "cancelled" => (RunStatus::Cancelled, "cancelled".into()),
                     Some(a) if !a.message.is_empty() => (RunStatus::Failed, a.message.clone()),

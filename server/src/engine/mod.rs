@@ -16,14 +16,21 @@ use std::time::Duration;
 use app::domain::plan::Plan;
 use app::model::RunStatus;
 use tokio::sync::{broadcast, watch};
-use tokio::task::JoinHandle;
 
 use crate::db::runs::{self as rows, RunChanges, TaskChanges};
 use crate::db::{Db, DbError};
 use writer::Writer;
 
-/// A run in flight: its cancel switch and, until someone waits for it, its task.
-type Running = (watch::Sender<bool>, Option<JoinHandle<RunStatus>>);
+/// A run in flight: which run (ids of single-task runs repeat), its cancel switch, and a
+/// signal that turns true once it has ended and its state is recorded.
+struct Running {
+    pk: i64,
+    stop: watch::Sender<bool>,
+    done: watch::Receiver<bool>,
+}
+
+/// The live output of a running task, tagged with its run (single-task run ids repeat).
+type LiveOutput = (i64, broadcast::Sender<process::LogChunk>);
 
 /// What the scheduler of every run shares.
 pub struct Inner {
@@ -33,7 +40,7 @@ pub struct Inner {
     pub retry_backoff: Duration,
     active: Mutex<HashMap<String, Running>>,
     /// Live output of running tasks by (run id, task name).
-    streams: Mutex<HashMap<(String, String), broadcast::Sender<process::LogChunk>>>,
+    streams: Mutex<HashMap<(String, String), LiveOutput>>,
 }
 
 impl Inner {
@@ -50,23 +57,27 @@ impl Inner {
     }
 
     /// Opens the live output of a task that starts now.
-    pub fn open_stream(&self, run_id: &str, task: &str) -> broadcast::Sender<process::LogChunk> {
+    pub fn open_stream(&self, run_pk: i64, run_id: &str, task: &str) -> broadcast::Sender<process::LogChunk> {
         let (live, _) = broadcast::channel(LIVE_BUFFER);
         let mut streams = self.streams.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        streams.insert((run_id.to_owned(), task.to_owned()), live.clone());
+        streams.insert((run_id.to_owned(), task.to_owned()), (run_pk, live.clone()));
         live
     }
 
-    /// Ends a task's live output (its subscribers' streams end).
-    pub fn close_stream(&self, run_id: &str, task: &str) {
+    /// Ends a task's live output (its subscribers' streams end) unless a newer run with the
+    /// same id has taken it over.
+    pub fn close_stream(&self, run_pk: i64, run_id: &str, task: &str) {
         let mut streams = self.streams.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        streams.remove(&(run_id.to_owned(), task.to_owned()));
+        let key = (run_id.to_owned(), task.to_owned());
+        if streams.get(&key).is_some_and(|(pk, _)| *pk == run_pk) {
+            streams.remove(&key);
+        }
     }
 
     /// Follows a running task's output; `None` when it is not running.
     pub fn subscribe(&self, run_id: &str, task: &str) -> Option<broadcast::Receiver<process::LogChunk>> {
         let streams = self.streams.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        streams.get(&(run_id.to_owned(), task.to_owned())).map(broadcast::Sender::subscribe)
+        streams.get(&(run_id.to_owned(), task.to_owned())).map(|(_, live)| live.subscribe())
     }
 }
 
@@ -100,47 +111,48 @@ impl Engine {
     /// Starts a recorded run.
     pub fn submit(&self, run_pk: i64, plan: Plan) {
         let (stop, cancel) = watch::channel(false);
+        let (finished, done) = watch::channel(false);
         let run_id = plan.run_id.clone();
         let inner = self.inner.clone();
         let key = run_id.clone();
         let mut active = self.inner.active.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let handle = tokio::spawn(async move {
-            let status = local::execute(inner.clone(), run_pk, plan, cancel).await;
-            inner.active.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(&key);
-            status
+        tokio::spawn(async move {
+            local::execute(inner.clone(), run_pk, plan, cancel).await;
+            let mut active = inner.active.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            if active.get(&key).is_some_and(|r| r.pk == run_pk) {
+                active.remove(&key);
+            }
+            drop(active);
+            let _ = finished.send(true);
         });
-        active.insert(run_id, (stop, Some(handle)));
+        active.insert(run_id, Running { pk: run_pk, stop, done });
     }
 
     /// Cancels a run and waits until its processes are gone and its state is recorded;
-    /// `false` if it was not running here.
+    /// `false` if it was not running here. Every caller waits, not only the first.
     pub async fn cancel(&self, run_id: &str) -> bool {
-        let handle = {
-            let mut active = self.inner.active.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-            match active.get_mut(run_id) {
-                Some((stop, handle)) => {
-                    let _ = stop.send(true);
-                    handle.take()
+        let mut done = {
+            let active = self.inner.active.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            match active.get(run_id) {
+                Some(running) => {
+                    let _ = running.stop.send(true);
+                    running.done.clone()
                 }
                 None => return false,
             }
         };
-        if let Some(handle) = handle {
-            let _ = handle.await;
-        }
+        let _ = done.wait_for(|d| *d).await;
         true
     }
 
-    /// Waits for a run to end (tests and benchmarks).
-    pub async fn wait(&self, run_id: &str) -> Option<RunStatus> {
-        let handle = {
-            let mut active = self.inner.active.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-            active.get_mut(run_id).and_then(|(_, h)| h.take())
+    /// Cancels every run in flight (at shutdown), waiting at most `limit`.
+    pub async fn cancel_all(&self, limit: Duration) {
+        let ids: Vec<String> = {
+            let active = self.inner.active.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            active.keys().cloned().collect()
         };
-        match handle {
-            Some(handle) => handle.await.ok(),
-            None => None,
-        }
+        let all = futures_util::future::join_all(ids.iter().map(|id| self.cancel(id)));
+        let _ = tokio::time::timeout(limit, all).await;
     }
 
     /// Ends, in a true state, the runs a previous server process left unfinished: their

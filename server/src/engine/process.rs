@@ -23,6 +23,9 @@ pub struct LogChunk {
     pub data: std::sync::Arc<[u8]>,
 }
 
+/// How long output is still copied after the task's process group is gone.
+const PUMP_GRACE: Duration = Duration::from_secs(2);
+
 /// Environment variables of the server passed on to tasks.
 const INHERITED_ENV: [&str; 4] = ["PATH", "HOME", "LANG", "TZ"];
 
@@ -124,7 +127,12 @@ pub async fn run(launch: Launch<'_>, mut cancel: watch::Receiver<bool>, on_start
         }
         _ => None,
     };
-    let mut waiting = tokio::task::spawn_blocking(move || child.wait4());
+    // A thread of its own per waiting process: the blocking pool stays free for file and
+    // database work however many tasks run.
+    let (reaped, mut waiting) = tokio::sync::oneshot::channel();
+    std::thread::spawn(move || {
+        let _ = reaped.send(child.wait4());
+    });
     let deadline = async {
         match launch.timeout {
             Some(limit) => tokio::time::sleep(limit).await,
@@ -145,8 +153,11 @@ pub async fn run(launch: Launch<'_>, mut cancel: watch::Receiver<bool>, on_start
         }
     };
     kill_group(pid);
-    if let Some(pump) = pump {
-        let _ = pump.await;
+    if let Some(mut pump) = pump {
+        // A child that left the process group may hold the pipes open: stop copying then.
+        if tokio::time::timeout(PUMP_GRACE, &mut pump).await.is_err() {
+            pump.abort();
+        }
     }
     attempt.wall_ms = u64::try_from(clock.elapsed().as_millis()).unwrap_or(u64::MAX);
     match ended {
@@ -160,7 +171,7 @@ pub async fn run(launch: Launch<'_>, mut cancel: watch::Receiver<bool>, on_start
             }
         }
         Ok(Err(e)) => attempt.message = format!("lost the process: {e}"),
-        Err(e) => attempt.message = format!("lost the process: {e}"),
+        Err(_) => attempt.message = "lost the process".into(),
     }
     attempt
 }

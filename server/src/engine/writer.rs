@@ -8,6 +8,9 @@ use crate::db::runs::{self as rows, RunChanges, TaskChanges};
 use crate::db::{Db, DbError};
 use crate::transaction;
 
+/// Tries per batch before it is given up (a locked or lost database recovers meanwhile).
+const WRITE_TRIES: u32 = 6;
+
 /// One change to record.
 pub enum Event {
     Run {
@@ -74,8 +77,14 @@ async fn write_loop(db: Db, mut rx: mpsc::UnboundedReceiver<Event>) {
         while let Ok(next) = rx.try_recv() {
             batch.push(next);
         }
-        if let Err(e) = write_batch(&db, &batch).await {
-            tracing::error!(error = %e, events = batch.len(), "could not record run states");
+        let mut tries = 0;
+        while let Err(e) = write_batch(&db, &batch).await {
+            tries += 1;
+            if tries == WRITE_TRIES {
+                tracing::error!(error = %e, events = batch.len(), "could not record run states");
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100 << tries)).await;
         }
         for event in batch {
             if let Event::Flush(done) = event {
