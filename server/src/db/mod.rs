@@ -132,6 +132,27 @@ macro_rules! transaction {
     };
 }
 
+/// Inserts many rows of an `Insertable` slice: row by row on SQLite (in-process calls on a
+/// cached statement inside the transaction), in multi-row batches of 500 on PostgreSQL
+/// (well under its bind-parameter limit).
+#[macro_export]
+macro_rules! insert_rows {
+    ($tx:expr, $table:expr, $rows:expr) => {{
+        match $tx {
+            $crate::db::Tx::Sqlite(c) => {
+                for row in $rows {
+                    diesel::insert_into($table).values(row).execute(&mut **c).await?;
+                }
+            }
+            $crate::db::Tx::Postgres(c) => {
+                for chunk in $rows.chunks(500) {
+                    diesel::insert_into($table).values(chunk).execute(&mut **c).await?;
+                }
+            }
+        }
+    }};
+}
+
 diesel::define_sql_function! {
     /// SQL `lower()`, the same on SQLite and PostgreSQL (whose `LIKE` differ in case).
     fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text;

@@ -98,18 +98,7 @@ pub async fn insert(tx: &mut Tx<'_>, run: &NewRun<'_>, tasks: Vec<NewRunTask>) -
     let pk: i64 =
         with_tx!(tx, |c| diesel::insert_into(runs::table).values(run).returning(runs::id).get_result(c).await)?;
     let tasks: Vec<NewRunTask> = tasks.into_iter().map(|t| NewRunTask { run_pk: pk, ..t }).collect();
-    match tx {
-        Tx::Sqlite(c) => {
-            for task in &tasks {
-                diesel::insert_into(run_tasks::table).values(task).execute(&mut **c).await?;
-            }
-        }
-        Tx::Postgres(c) => {
-            for chunk in tasks.chunks(1000) {
-                diesel::insert_into(run_tasks::table).values(chunk).execute(&mut **c).await?;
-            }
-        }
-    }
+    crate::insert_rows!(tx, run_tasks::table, tasks.as_slice());
     Ok(pk)
 }
 
@@ -224,4 +213,15 @@ pub async fn finished_before(
         .select(runs::run_id)
         .load(c)
         .await)?)
+}
+
+/// One task of a run, by name.
+pub async fn task_named(tx: &mut Tx<'_>, run_pk: i64, name: &str) -> Result<Option<RunTaskRow>, DbError> {
+    Ok(with_tx!(tx, |c| run_tasks::table
+        .filter(run_tasks::run_pk.eq(run_pk))
+        .filter(run_tasks::name.eq(name))
+        .select(RunTaskRow::as_select())
+        .first(c)
+        .await
+        .optional())?)
 }

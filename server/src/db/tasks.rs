@@ -8,9 +8,6 @@ use super::schema::{job_templates, tasks};
 use super::{DbError, Tx};
 use crate::with_tx;
 
-/// Rows per multi-row insert, well under both databases' bind-parameter limits.
-const INSERT_CHUNK: usize = 500;
-
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = tasks)]
 pub struct TaskRow {
@@ -81,21 +78,9 @@ pub async fn of_pipeline(tx: &mut Tx<'_>, pipeline: i64) -> Result<Vec<TaskWithT
         .await)?)
 }
 
-/// Inserts tasks: multi-row batches on PostgreSQL; row by row on SQLite, where inserts
-/// inside a transaction are in-process calls on a cached statement.
+/// Inserts tasks in batches.
 pub async fn insert_all(tx: &mut Tx<'_>, rows: &[TaskValues]) -> Result<(), DbError> {
-    match tx {
-        Tx::Sqlite(c) => {
-            for row in rows {
-                diesel::insert_into(tasks::table).values(row).execute(&mut **c).await?;
-            }
-        }
-        Tx::Postgres(c) => {
-            for chunk in rows.chunks(INSERT_CHUNK) {
-                diesel::insert_into(tasks::table).values(chunk).execute(&mut **c).await?;
-            }
-        }
-    }
+    crate::insert_rows!(tx, tasks::table, rows);
     Ok(())
 }
 

@@ -254,6 +254,17 @@ pub async fn delete(db: &Db, engine: &Engine, caller: &Identity, run_id: &str) -
     Ok(())
 }
 
+/// The status and attempts of one task of a run the caller may see (one row, not the
+/// whole run).
+async fn visible_task(db: &Db, caller: &Identity, run_id: &str, task: &str) -> Result<(RunStatus, Vec<Attempt>)> {
+    let mut conn = db.read().await?;
+    let mut tx = conn.tx();
+    let (run, _) = visible(&mut tx, caller, run_id).await?;
+    let row = rows::task_named(&mut tx, run.id, task).await?.ok_or(Error::NotFound("task"))?;
+    let status = RunStatus::parse(&row.status).unwrap_or(RunStatus::Pending);
+    Ok((status, serde_json::from_str(&row.attempts).unwrap_or_default()))
+}
+
 /// A task's log of one attempt (default: the last), whole or its last `tail` lines.
 pub async fn logs(
     db: &Db,
@@ -263,9 +274,8 @@ pub async fn logs(
     task: &str,
     query: app::model::LogQuery,
 ) -> Result<String> {
-    let detail = get(db, caller, run_id).await?;
-    let found = detail.tasks.iter().find(|t| t.name == task).ok_or(Error::NotFound("task"))?;
-    let attempt = query.attempt.or_else(|| found.attempts.last().map(|a| a.number)).unwrap_or(1);
+    let (_, attempts) = visible_task(db, caller, run_id, task).await?;
+    let attempt = query.attempt.or_else(|| attempts.last().map(|a| a.number)).unwrap_or(1);
     let path = engine.inner().log_dir(run_id, task).join(format!("attempt-{attempt}.log"));
     let (bytes, _, omitted) = read_end(&path, if query.tail.is_some() { TAIL_BYTES } else { WHOLE_BYTES }).await?;
     let text = String::from_utf8_lossy(&bytes).into_owned();
@@ -360,12 +370,11 @@ pub struct Follow {
 
 /// Follows a task's output: what was written so far, then (while it runs) every new chunk.
 pub async fn follow(db: &Db, engine: &Engine, caller: &Identity, run_id: &str, task: &str) -> Result<Follow> {
-    let detail = get(db, caller, run_id).await?;
-    let found = detail.tasks.iter().find(|t| t.name == task).ok_or(Error::NotFound("task"))?;
+    let (status, attempts) = visible_task(db, caller, run_id, task).await?;
     let live = engine.inner().subscribe(run_id, task);
-    let attempt = match (found.status, live.is_some()) {
-        (RunStatus::Running, true) => u32::try_from(found.attempts.len()).unwrap_or(0) + 1,
-        _ => found.attempts.last().map_or(1, |a| a.number),
+    let attempt = match (status, live.is_some()) {
+        (RunStatus::Running, true) => u32::try_from(attempts.len()).unwrap_or(0) + 1,
+        _ => attempts.last().map_or(1, |a| a.number),
     };
     let path = engine.inner().log_dir(run_id, task).join(format!("attempt-{attempt}.log"));
     let (so_far, end, _) = read_end(&path, TAIL_BYTES).await?;
