@@ -5,6 +5,7 @@
 
 pub mod cleanup;
 pub mod local;
+pub mod orphans;
 pub mod process;
 pub mod writer;
 
@@ -156,7 +157,8 @@ impl Engine {
     }
 
     /// Ends, in a true state, the runs a previous server process left unfinished: their
-    /// leftover processes are killed, running tasks failed, waiting tasks cancelled.
+    /// leftover processes are killed (found by their environment, so even a task whose start
+    /// was never recorded is), tasks that had started failed, waiting tasks cancelled.
     pub async fn reconcile(&self, db: &Db) -> Result<usize, DbError> {
         let mut conn = db.read().await?;
         let stale = rows::active(&mut conn.tx()).await?;
@@ -165,15 +167,19 @@ impl Engine {
             tasks.push((run.clone(), rows::tasks_of(&mut conn.tx(), run.id).await?));
         }
         drop(conn);
+        let orphans = orphans::find(&stale.iter().map(|run| run.run_id.as_str()).collect());
+        for group in orphans.iter().map(|orphan| orphan.group).collect::<std::collections::HashSet<_>>() {
+            process::kill_group(group);
+        }
         let writer = &self.inner.writer;
         for (run, run_tasks) in &tasks {
             for task in run_tasks {
-                let status = RunStatus::parse(&task.status).unwrap_or(RunStatus::Pending);
-                if let Some(pid) = task.pid.filter(|pid| belongs_to(*pid, &run.run_id)) {
-                    process::kill_group(pid);
-                }
-                let (status, message) = match status {
+                let started = orphans.iter().any(|o| o.run_id == run.run_id && o.task == task.name);
+                let (status, message) = match RunStatus::parse(&task.status).unwrap_or(RunStatus::Pending) {
                     RunStatus::Running => (RunStatus::Failed, "interrupted: the server stopped while it ran"),
+                    RunStatus::Pending if started => {
+                        (RunStatus::Failed, "interrupted: the server stopped while it ran")
+                    }
                     RunStatus::Pending => (RunStatus::Cancelled, "not run: the server stopped"),
                     _ => continue,
                 };
@@ -202,12 +208,4 @@ impl Engine {
         writer.flush().await;
         Ok(stale.len())
     }
-}
-
-/// Whether process `pid` is still a task of `run_id` (its environment says so), so that a
-/// reused process id is never killed.
-fn belongs_to(pid: i64, run_id: &str) -> bool {
-    std::fs::read(format!("/proc/{pid}/environ"))
-        .map(|env| env.split(|b| *b == 0).any(|var| var == format!("KFJ_RUN_ID={run_id}").as_bytes()))
-        .unwrap_or(false)
 }
