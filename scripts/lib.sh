@@ -38,8 +38,9 @@ install_build_tools() {
     cargo install wasm-bindgen-cli --version "$wbg"
   fi
 
-  if [ ! -x "$ROOT/scripts/node_modules/.bin/wasm-opt" ]; then
-    step "Installing wasm-opt (binaryen) from npm"
+  local npm_stamp="$ROOT/scripts/node_modules/.package-lock.json"
+  if [ ! -x "$ROOT/scripts/node_modules/.bin/wasm-opt" ] || [ "$ROOT/scripts/package-lock.json" -nt "$npm_stamp" ]; then
+    step "Installing wasm-opt (binaryen) and xterm.js from npm"
     (cd "$ROOT/scripts" && npm ci --no-audit --no-fund)
   fi
 

@@ -9,8 +9,8 @@ use crate::components::shell::Shell;
 use crate::editor::PipelineEditorPage;
 use crate::i18n::I18nContextProvider;
 use crate::pages::{
-    account, audit_log, home, job_templates, login, not_found, panels, permissions, pipelines, projects, registry,
-    roles, run_detail, runs, tokens, users,
+    account, audit_log, debug_terminal, home, job_templates, login, not_found, panels, permissions, pipelines,
+    projects, registry, roles, run_detail, runs, tokens, users,
 };
 
 #[component]
@@ -51,6 +51,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/panels/:id") view=panels::PanelPage />
                         <Route path=path!("/runs") view=runs::RunsPage />
                         <Route path=path!("/runs/:id") view=run_detail::RunDetailPage />
+                        <Route path=path!("/tasks/:id/debug") view=debug_terminal::DebugTerminalPage />
                     </ParentRoute>
                 </Routes>
             </Router>

@@ -35,6 +35,7 @@ pub const PAGES: &[&str] = &[
     "/panels/:id",
     "/runs",
     "/runs/:id",
+    "/tasks/:id/debug",
 ];
 
 /// Whether `path` is one of the app's pages (ignoring a trailing slash).

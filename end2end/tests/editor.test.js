@@ -1,22 +1,11 @@
 // The pipeline editor and the homepage: the demo gallery shows its pictures; a new pipeline
 // gets two templates dragged onto the canvas, connected, a form field filled, saved, and the
 // same graph comes back after a reload; a cycle-making connection is refused on the spot.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { startServer, startBrowser, login, api, ADMIN_PASSWORD } from "./harness.js";
+import { serverAndBrowser, login, api, ADMIN_PASSWORD } from "./harness.js";
 
-let server;
-let chrome;
-
-before(async () => {
-  server = await startServer();
-  chrome = await startBrowser();
-});
-
-after(async () => {
-  await chrome?.close();
-  await server?.stop();
-});
+const live = serverAndBrowser();
 
 async function centre(locator) {
   const box = await locator.boundingBox();
@@ -34,8 +23,8 @@ async function connect(page, from, to) {
 }
 
 test("the homepage shows the demo gallery with its pictures", async () => {
-  const page = await chrome.newPage();
-  await login(page, server.url, "admin", ADMIN_PASSWORD);
+  const page = await live.chrome.newPage();
+  await login(page, live.server.url, "admin", ADMIN_PASSWORD);
   const cards = page.locator('[data-testid="demo-card"]');
   await cards.first().waitFor();
   assert.equal(await cards.count(), 3);
@@ -46,9 +35,9 @@ test("the homepage shows the demo gallery with its pictures", async () => {
     assert.match(src, /^\/gallery\/.+\.svg$/);
     assert.ok(width > 0, `${src} did not load`);
   }
-  await api(page, server.url, "POST", "/api/v1/users", { username: "dana", password: "dana-password-1" });
-  const user = await chrome.newPage();
-  await login(user, server.url, "dana", "dana-password-1");
+  await api(page, live.server.url, "POST", "/api/v1/users", { username: "dana", password: "dana-password-1" });
+  const user = await live.chrome.newPage();
+  await login(user, live.server.url, "dana", "dana-password-1");
   await user.locator('[data-testid="demo-card"] a').first().click();
   await user.waitForSelector('[data-testid="read-only"]');
   assert.ok((await user.locator('[data-testid="node"]').count()) > 0, "the demo's tasks are drawn");
@@ -60,8 +49,8 @@ test("the homepage shows the demo gallery with its pictures", async () => {
 });
 
 test("drag, connect, fill, save, reload: the same graph; cycles are refused", async () => {
-  const page = await chrome.newPage();
-  await login(page, server.url, "admin", ADMIN_PASSWORD);
+  const page = await live.chrome.newPage();
+  await login(page, live.server.url, "admin", ADMIN_PASSWORD);
   await page.click('[data-testid="new-pipeline"]');
   await page.waitForURL(/\/pipelines\/\d+$/);
   const canvas = page.locator('[data-testid="canvas"]');

@@ -5,6 +5,7 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { before, after } from "node:test";
 import { chromium } from "playwright-core";
 
 const root = resolve(import.meta.dirname, "..", "..");
@@ -78,6 +79,20 @@ export async function startBrowser() {
       await browser.close();
     },
   };
+}
+
+/** A server and a browser started before the file's tests and stopped after them. */
+export function serverAndBrowser(extraEnv = {}) {
+  const live = {};
+  before(async () => {
+    live.server = await startServer(extraEnv);
+    live.chrome = await startBrowser();
+  });
+  after(async () => {
+    await live.chrome?.close();
+    await live.server?.stop();
+  });
+  return live;
 }
 
 export async function login(page, base, username, password) {

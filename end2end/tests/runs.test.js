@@ -1,25 +1,14 @@
 // Running: a demo pipeline is run from the editor on the local engine, its graph turns
 // green, and a task's log shows the task's output; one task runs alone from its panel.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { startServer, startBrowser, login, ADMIN_PASSWORD } from "./harness.js";
+import { serverAndBrowser, login, ADMIN_PASSWORD } from "./harness.js";
 
-let server;
-let chrome;
-
-before(async () => {
-  server = await startServer();
-  chrome = await startBrowser();
-});
-
-after(async () => {
-  await chrome?.close();
-  await server?.stop();
-});
+const live = serverAndBrowser();
 
 test("run a demo pipeline and watch it turn green; open a task's log", async () => {
-  const page = await chrome.newPage();
-  await login(page, server.url, "admin", ADMIN_PASSWORD);
+  const page = await live.chrome.newPage();
+  await login(page, live.server.url, "admin", ADMIN_PASSWORD);
   await page.locator('[data-testid="demo-card"]:has-text("Data preparation") a').click();
   await page.waitForSelector('[data-testid="node"]');
   const editor = page.url();

@@ -1,21 +1,10 @@
 // An administrator creates a template category with an index, an image, and a job template
 // with mounts, environment and an argument schema, and sees the task form it generates.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { startServer, startBrowser, login, ADMIN_PASSWORD } from "./harness.js";
+import { serverAndBrowser, login, ADMIN_PASSWORD } from "./harness.js";
 
-let server;
-let chrome;
-
-before(async () => {
-  server = await startServer();
-  chrome = await startBrowser();
-});
-
-after(async () => {
-  await chrome?.close();
-  await server?.stop();
-});
+const live = serverAndBrowser();
 
 const schema = JSON.stringify([
   {
@@ -34,8 +23,8 @@ async function choose(page, select, label) {
 }
 
 test("category, image and template with a live form preview", async () => {
-  const page = await chrome.newPage();
-  await login(page, server.url, "admin", ADMIN_PASSWORD);
+  const page = await live.chrome.newPage();
+  await login(page, live.server.url, "admin", ADMIN_PASSWORD);
 
   await page.click("nav.sidenav >> text=Template categories");
   await page.waitForSelector("table >> text=basic-commands");
@@ -47,7 +36,7 @@ test("category, image and template with a live form preview", async () => {
   await page.click("summary");
   assert.match(await page.textContent('[data-testid="expand-json"]'), /"index": 7/);
 
-  await page.goto(`${server.url}/images/new`);
+  await page.goto(`${live.server.url}/images/new`);
   await page.fill('input[name="name"]', "registry.example.com/ml/train:1");
   await page.click('button[type="submit"]');
   await page.waitForSelector("table >> text=registry.example.com/ml/train:1");

@@ -94,6 +94,9 @@ pub struct Config {
     pub embed: crate::embedding::EmbedConfig,
     /// Hours a finished run's scratch folder is kept (its logs and record stay).
     pub scratch_hours: i64,
+    /// Whether debug shells may run on this machine (`CUBIST_HOST_SHELLS`: `auto`, the
+    /// default, allows them only when the server listens on a loopback address).
+    pub host_shells: bool,
 }
 
 impl std::fmt::Debug for Config {
@@ -106,6 +109,7 @@ impl std::fmt::Debug for Config {
             .field("static_dir", &self.static_dir)
             .field("secret_key", &self.secret_key.as_ref().map(|_| "<set>"))
             .field("auth", &self.auth)
+            .field("host_shells", &self.host_shells)
             .finish()
     }
 }
@@ -161,6 +165,7 @@ struct FileConfig {
     frame_ancestors: Option<String>,
     panels: Option<String>,
     scratch_hours: Option<i64>,
+    host_shells: Option<String>,
 }
 
 impl Config {
@@ -175,7 +180,7 @@ impl Config {
         let pick = |var: &str, from_file: Option<String>| env(var).or(from_file);
 
         let addr_text = pick("CUBIST_ADDR", file.addr).unwrap_or_else(|| "127.0.0.1:3000".into());
-        let addr = addr_text
+        let addr: SocketAddr = addr_text
             .parse()
             .map_err(|_| bad("CUBIST_ADDR", format!("'{addr_text}' is not an address like 127.0.0.1:3000")))?;
         let data_dir = env("CUBIST_DATA_DIR").map(PathBuf::from).or(file.data_dir).unwrap_or_else(|| "data".into());
@@ -241,7 +246,13 @@ impl Config {
         if !(0..=24 * 366).contains(&scratch_hours) {
             return Err(bad("CUBIST_SCRATCH_HOURS", "must be between 0 and 8784"));
         }
+        let host_shells = match pick("CUBIST_HOST_SHELLS", file.host_shells).as_deref().map(str::trim) {
+            None | Some("auto") => addr.ip().is_loopback(),
+            Some(v) => parse_bool("CUBIST_HOST_SHELLS", v)
+                .map_err(|_| bad("CUBIST_HOST_SHELLS", format!("'{v}' is not auto, true or false")))?,
+        };
         Ok(Self {
+            host_shells,
             scratch_hours,
             embed,
             secret_key,
@@ -444,5 +455,14 @@ mod tests {
         assert_eq!(c.auth.primary, LoginMethod::TrustedHeader);
         assert_eq!(c.auth.trusted_header.unwrap().proxies.len(), 2);
         assert!(!format!("{:?}", load(&[("DATABASE_URL", "postgres://u:hunter2@db/x")]).unwrap()).contains("hunter2"));
+    }
+
+    #[test]
+    fn host_shells_follow_the_bind_address_unless_set() {
+        assert!(load(&[]).unwrap().host_shells, "loopback: a single-machine install");
+        assert!(!load(&[("CUBIST_ADDR", "0.0.0.0:3000")]).unwrap().host_shells);
+        assert!(load(&[("CUBIST_ADDR", "0.0.0.0:3000"), ("CUBIST_HOST_SHELLS", "true")]).unwrap().host_shells);
+        assert!(!load(&[("CUBIST_HOST_SHELLS", "off")]).unwrap().host_shells);
+        assert_eq!(load(&[("CUBIST_HOST_SHELLS", "sometimes")]).unwrap_err().variable, "CUBIST_HOST_SHELLS");
     }
 }

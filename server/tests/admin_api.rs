@@ -78,21 +78,7 @@ on_both_backends!(custom_roles_grant_permissions_and_builtins_are_locked, async 
     let user = app.user("gina").await;
     let (status, _) = user.get("/api/v1/audit-log").await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    let perms: Value = admin.get_as("/api/v1/permissions?page_size=200").await;
-    let audit_list = perms["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["action"] == "list" && p["resource"] == "audit-log")
-        .unwrap()["id"]
-        .clone();
-    let (status, role) = admin.post("/api/v1/roles", &json!({"name": "Auditor", "permissions": [audit_list]})).await;
-    assert_eq!(status, StatusCode::CREATED, "{role}");
-    let me: app::model::Me = user.get_as("/api/v1/me").await;
-    let mut ids: Vec<i64> = me.user.roles.iter().map(|r| r.id.0).collect();
-    ids.push(role["id"].as_i64().unwrap());
-    let (status, _) = admin.patch(&format!("/api/v1/users/{}", me.user.id), &json!({"roles": ids})).await;
-    assert_eq!(status, StatusCode::OK);
+    let role_id = common::grant(&admin, &user, "Auditor", "list", "audit-log").await;
     let (status, _) = user.get("/api/v1/audit-log").await;
     assert_eq!(status, StatusCode::OK, "the new role's permission applies at once");
 
@@ -111,7 +97,6 @@ on_both_backends!(custom_roles_grant_permissions_and_builtins_are_locked, async 
     assert_eq!(status, StatusCode::CONFLICT);
     let (status, _) = admin.delete(&format!("/api/v1/roles/{gamma_id}")).await;
     assert_eq!(status, StatusCode::CONFLICT);
-    let role_id = role["id"].as_i64().unwrap();
     let (status, _) = admin.delete(&format!("/api/v1/roles/{role_id}")).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     let (status, _) = user.get("/api/v1/audit-log").await;

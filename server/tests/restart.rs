@@ -52,11 +52,6 @@ async fn admin(base: &str) -> Client {
     client
 }
 
-fn alive(pid: &str) -> bool {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    stat.rsplit(") ").next().is_some_and(|rest| !rest.is_empty() && !rest.starts_with('Z'))
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_run_interrupted_by_a_crash_ends_failed_and_its_process_is_killed() {
     let dir = tempfile::tempdir().unwrap();
@@ -81,7 +76,7 @@ async fn a_run_interrupted_by_a_crash_ends_failed_and_its_process_is_killed() {
     let pid = std::fs::read_to_string(&pid_file).unwrap().trim().to_owned();
 
     server.kill().await.unwrap();
-    assert!(alive(&pid), "the task outlives the crashed server (its own process group)");
+    assert!(common::process_alive(&pid), "the task outlives the crashed server (its own process group)");
 
     let (_server, base) = serve(dir.path()).await;
     let client = admin(&base).await;
@@ -89,9 +84,5 @@ async fn a_run_interrupted_by_a_crash_ends_failed_and_its_process_is_killed() {
     assert_eq!(detail["run"]["status"], "failed", "{detail}");
     assert!(detail["run"]["message"].as_str().unwrap().contains("interrupted"));
     assert_eq!(detail["tasks"][0]["status"], "failed");
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while alive(&pid) {
-        assert!(Instant::now() < deadline, "the orphaned task process was not killed");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    common::process_gone(&pid).await;
 }

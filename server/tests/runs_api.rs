@@ -177,6 +177,14 @@ on_both_backends!(cancel_and_manual_runs_replace_each_other, async |app: TestApp
     assert_eq!(single["run"]["status"], "running", "single-task runs are not cleared by manual runs");
     let listed: Value = ann.get_as(&format!("/api/v1/pipelines/{id}/runs")).await;
     assert_eq!(listed["total"], 4);
+    let single_runs: Value = ann.get_as(&format!("/api/v1/runs?pipeline_id={id}&kind=task")).await;
+    assert_eq!(single_runs["total"], 1, "{single_runs}");
+    assert_eq!(single_runs["items"][0]["run_id"], format!("run-{id}-{wait_id}"));
+    let scheduled: Value = ann.get_as(&format!("/api/v1/runs?pipeline_id={id}&kind=scheduled")).await;
+    assert_eq!(scheduled["total"], 0);
+    let (status, err) = ann.get("/api/v1/runs?kind=hourly").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
+    assert_eq!(common::error_fields(&err), ["kind"]);
 
     // A pipeline that cannot be planned is refused without stopping the run in flight.
     let later = tasks[1].clone();

@@ -44,6 +44,8 @@ string_enum!(
         Copy = "copy",
         Edit = "edit",
         Delete = "delete",
+        /// Open an interactive shell in a task's environment.
+        Debug = "debug",
     }
 );
 
@@ -105,9 +107,10 @@ impl PermissionKey {
         Self { action, resource }
     }
 
-    /// Whether the built-in `Gamma` role (every ordinary user) holds it.
+    /// Whether the built-in `Gamma` role (every ordinary user) holds it. Debug shells are
+    /// granted by administrators: on the local engine they run as the server's own user.
     pub fn in_gamma(self) -> bool {
-        !self.resource.is_admin_only()
+        !self.resource.is_admin_only() && self.action != Action::Debug
     }
 }
 
@@ -138,6 +141,7 @@ mod tests {
         let tokens = PermissionKey::new(Action::Add, Resource::ApiTokens);
         assert!(!users.in_gamma());
         assert!(tokens.in_gamma());
+        assert!(!PermissionKey::new(Action::Debug, Resource::Tasks).in_gamma(), "host shells are granted, not given");
         assert_eq!(users.to_string(), "list:users");
     }
 }

@@ -8,6 +8,7 @@ use serde_json::{Map, Value};
 use super::state::use_editor;
 use crate::components::arg_form::ArgForm;
 use crate::domain::arg_schema::ArgSchema;
+use crate::domain::permissions::{Action, PermissionKey, Resource};
 use crate::domain::pipeline_doc::Node;
 use crate::domain::pipeline_rules::check_task_fields;
 use crate::i18n::*;
@@ -78,9 +79,17 @@ fn SingleTaskActions(task: i64) -> impl IntoView {
             }
         });
     };
+    let session = crate::components::session::use_session();
+    let may_debug = st.editable && session.can(PermissionKey::new(Action::Debug, Resource::Tasks));
     view! {
         <div class="task-actions">
             <button data-testid="task-run" disabled=!st.editable on:click=run>{t!(i18n, editor_run)}</button>
+            {if may_debug {
+                view! { <a class="button secondary" data-testid="task-debug" target="_blank" rel="noopener"
+                    href=format!("/tasks/{task}/debug")>{t!(i18n, editor_debug)}</a> }.into_any()
+            } else {
+                view! { <button class="secondary" disabled title=t_string!(i18n, editor_debug_needs)>{t!(i18n, editor_debug)}</button> }.into_any()
+            }}
             <a class="button secondary" href=run_page>{t!(i18n, editor_logs)}</a>
             <button class="secondary" disabled=!st.editable on:click=clear>{t!(i18n, editor_clear)}</button>
         </div>

@@ -128,7 +128,8 @@ pub fn Toolbar() -> impl IntoView {
             <button data-testid="run-pipeline" disabled=!st.editable on:click=run>{t!(i18n, editor_run)}</button>
             <a class="button secondary" href=format!("/runs?pipeline_id={id}")>{t!(i18n, editor_runs)}</a>
             <button class="secondary" on:click=logs>{t!(i18n, editor_logs)}</button>
-            <button disabled=true title=move || t_string!(i18n, editor_runs_soon)>{t!(i18n, editor_scheduled)}</button>
+            <a class="button secondary" data-testid="scheduled-records"
+                href=format!("/runs?pipeline_id={id}&kind=scheduled")>{t!(i18n, editor_scheduled)}</a>
         </div>
     }
 }

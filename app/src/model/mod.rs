@@ -3,6 +3,7 @@
 
 mod audit;
 mod auth;
+mod debug;
 mod error;
 mod ids;
 mod page;
@@ -16,6 +17,7 @@ mod user;
 
 pub use audit::*;
 pub use auth::*;
+pub use debug::*;
 pub use error::*;
 pub use ids::*;
 pub use page::*;

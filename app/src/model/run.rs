@@ -19,6 +19,8 @@ pub enum RunKind {
 }
 
 impl RunKind {
+    pub const ALL: &'static [RunKind] = &[Self::Manual, Self::Scheduled, Self::Task];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Manual => "manual",
@@ -110,6 +112,8 @@ pub struct RunQuery {
     pub page_size: Option<u32>,
     pub pipeline_id: Option<PipelineId>,
     pub status: Option<RunStatus>,
+    /// Only runs of this kind (`scheduled`: the pipeline's scheduled records).
+    pub kind: Option<RunKind>,
 }
 
 /// `GET /api/v1/runs/{run_id}/tasks/{task}/logs` options.

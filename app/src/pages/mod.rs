@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod audit_log;
+pub mod debug_terminal;
 pub mod home;
 pub mod job_templates;
 pub mod login;

@@ -10,7 +10,7 @@ use crate::components::pager::Pager;
 use crate::components::status::fetched;
 use crate::domain::permissions::{Action, PermissionKey, Resource};
 use crate::i18n::*;
-use crate::model::{Page, Run, RunStatus};
+use crate::model::{Page, Run, RunKind, RunStatus};
 
 const PAGE_SIZE: u32 = 50;
 
@@ -25,12 +25,14 @@ pub fn RunsPage() -> impl IntoView {
     let i18n = use_i18n();
     let query = use_query_map();
     let status = RwSignal::new(String::new());
+    let kind = RwSignal::new(query.with_untracked(|q| q.get("kind")).unwrap_or_default());
     let page = RwSignal::new(1u32);
     let list = LocalResource::new(move || {
         let pipeline = query.with(|q| q.get("pipeline_id")).map(|p| format!("&pipeline_id={p}")).unwrap_or_default();
-        let status = status.get();
-        let status = if status.is_empty() { String::new() } else { format!("&status={status}") };
-        let path = format!("/api/v1/runs?page={}&page_size={PAGE_SIZE}{pipeline}{status}", page.get());
+        let filter =
+            |name: &str, value: String| if value.is_empty() { String::new() } else { format!("&{name}={value}") };
+        let (status, kind) = (filter("status", status.get()), filter("kind", kind.get()));
+        let path = format!("/api/v1/runs?page={}&page_size={PAGE_SIZE}{pipeline}{status}{kind}", page.get());
         async move { client::get::<Page<Run>>(&path).await }
     });
     let total = Signal::derive(move || list.get().and_then(Result::ok).map_or(0, |p| p.total));
@@ -41,6 +43,14 @@ pub fn RunsPage() -> impl IntoView {
                 <select on:change=move |ev| { status.set(event_target_value(&ev)); page.set(1); }>
                     <option value="">{t!(i18n, all)}</option>
                     {RunStatus::ALL.iter().map(|s| view! { <option value=s.as_str()>{s.as_str()}</option> }).collect_view()}
+                </select>
+            </label>
+            <label class="inline">{t!(i18n, kind)} " "
+                <select data-testid="runs-kind" on:change=move |ev| { kind.set(event_target_value(&ev)); page.set(1); }>
+                    <option value="">{t!(i18n, all)}</option>
+                    {RunKind::ALL.iter().map(|k| view! {
+                        <option value=k.as_str() selected=kind.get_untracked() == k.as_str()>{k.as_str()}</option>
+                    }).collect_view()}
                 </select>
             </label>
             {fetched(list, move |list| view! {

@@ -5,6 +5,7 @@
 
 pub mod audit_log;
 pub mod auth;
+pub mod debug;
 pub mod error;
 pub mod extract;
 pub mod health;
@@ -18,6 +19,7 @@ pub mod registry;
 pub mod roles;
 pub mod runs;
 pub mod tasks;
+pub mod terminal_socket;
 pub mod users;
 
 use app::domain::permissions::PermissionKey;
@@ -119,6 +121,7 @@ pub fn routes(state: AppState) -> ApiRoutes {
     let r = job_templates::routes(r);
     let r = pipelines::routes(r);
     let r = tasks::routes(r);
+    let r = debug::routes(r);
     let r = panels::routes(r);
     let r = runs::routes(r);
     let r = roles::routes(r);

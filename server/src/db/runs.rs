@@ -127,6 +127,7 @@ pub async fn page(
     page: PageRequest,
     pipeline: Option<i64>,
     status: Option<&str>,
+    kind: Option<&str>,
     visible_to: Option<i64>,
 ) -> Result<(Vec<RunWithPipeline>, u64), DbError> {
     macro_rules! filtered {
@@ -137,6 +138,9 @@ pub async fn page(
             }
             if let Some(s) = status {
                 q = q.filter(runs::status.eq(s.to_owned()));
+            }
+            if let Some(k) = kind {
+                q = q.filter(runs::kind.eq(k.to_owned()));
             }
             if let Some(user) = visible_to {
                 let mine = project_members::table.filter(project_members::user_id.eq(user));

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod audit_log;
+pub mod debug_shells;
 pub mod job_templates;
 pub mod login;
 pub mod pipeline_graph;

@@ -17,7 +17,7 @@ use super::{Error, Result};
 use crate::auth::Identity;
 use crate::db::runs::{self as rows, NewRun, NewRunTask, RunChanges, RunRow, RunWithPipeline};
 use crate::db::{self, Db, Tx, projects, tasks};
-use crate::engine::{Engine, local};
+use crate::engine::{Engine, local, orphans, process};
 use crate::transaction;
 
 /// A fresh run id: 32 hex characters.
@@ -29,7 +29,7 @@ fn new_run_id() -> String {
 }
 
 /// Compiles the pipeline (or one task) as it is stored now.
-async fn compile(
+pub(super) async fn compile(
     tx: &mut Tx<'_>,
     caller: &Identity,
     id: PipelineId,
@@ -212,7 +212,8 @@ pub async fn list(db: &Db, caller: &Identity, query: RunQuery) -> Result<app::mo
     }
     let visible_to = (!caller.is_admin()).then_some(caller.user_id.0);
     let status = query.status.map(RunStatus::as_str);
-    let (found, total) = rows::page(&mut tx, page, query.pipeline_id.map(|p| p.0), status, visible_to).await?;
+    let kind = query.kind.map(RunKind::as_str);
+    let (found, total) = rows::page(&mut tx, page, query.pipeline_id.map(|p| p.0), status, kind, visible_to).await?;
     let ids: Vec<i64> = found.iter().filter_map(|(r, _)| r.runner_id).collect();
     let names: HashMap<i64, String> = projects::usernames(&mut tx, &ids).await?;
     let items = found
@@ -315,7 +316,7 @@ async fn read_end(path: &std::path::Path, max: u64) -> Result<(Vec<u8>, u64, u64
 }
 
 /// The pipeline of a task the caller may see, and the task's name.
-async fn task_owner(db: &Db, caller: &Identity, task: TaskId) -> Result<(PipelineId, String)> {
+pub(super) async fn task_owner(db: &Db, caller: &Identity, task: TaskId) -> Result<(PipelineId, String)> {
     let mut conn = db.read().await?;
     let mut tx = conn.tx();
     let (pipeline, name) = tasks::owner(&mut tx, task.0).await?.ok_or(Error::NotFound("task"))?;
@@ -341,8 +342,8 @@ pub async fn task_logs(
     logs(db, engine, caller, &format!("run-{}-{}", pipeline.0, task.0), &name, query).await
 }
 
-/// Stops the task's single-task run and removes its scratch state; the record stays as
-/// `deleted`, the logs stay readable.
+/// Stops the task's single-task run and every debug shell of the task, and removes its
+/// scratch state; the record stays as `deleted`, the logs stay readable.
 pub async fn clear_task(db: &Db, engine: &Engine, caller: &Identity, task: TaskId) -> Result<()> {
     let (pipeline, _) = task_owner(db, caller, task).await?;
     let run_id = format!("run-{}-{}", pipeline.0, task.0);
@@ -352,10 +353,14 @@ pub async fn clear_task(db: &Db, engine: &Engine, caller: &Identity, task: TaskI
         reach_editable(&mut tx, caller, pipeline).await?;
         rows::by_run_id(&mut tx, &run_id).await?
     };
-    match found {
-        Some((run, _)) => clear(db, engine, vec![run]).await,
-        None => Ok(()),
+    if let Some((run, _)) = found {
+        clear(db, engine, vec![run]).await?;
     }
+    // Whatever else carries the run id goes too: debug shells and their jobs.
+    for process in orphans::find(&engine.inner().data_dir, &std::collections::HashSet::from([run_id.as_str()])) {
+        process::kill_group(process.group);
+    }
+    Ok(())
 }
 
 /// What a live log stream starts from: the output so far and the live subscription.

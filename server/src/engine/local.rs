@@ -86,6 +86,7 @@ async fn run_task(
             argv: &task.argv,
             env: &task.env,
             cwd: &cwd,
+            engine_dir: &inner.data_dir,
             log: logs.join(format!("attempt-{number}.log")),
             timeout: (task.timeout_secs > 0).then(|| Duration::from_secs(u64::from(task.timeout_secs))),
             number,

@@ -7,6 +7,7 @@ pub mod cleanup;
 pub mod local;
 pub mod orphans;
 pub mod process;
+pub mod terminal;
 pub mod writer;
 
 use std::collections::HashMap;
@@ -42,6 +43,8 @@ pub struct Inner {
     active: Mutex<HashMap<String, Running>>,
     /// Live output of running tasks by (run id, task name).
     streams: Mutex<HashMap<(String, String), LiveOutput>>,
+    /// Places for debug shells ([`terminal::MAX_SHELLS`]).
+    pub shells: Arc<tokio::sync::Semaphore>,
 }
 
 impl Inner {
@@ -94,6 +97,7 @@ pub struct Engine {
 impl Engine {
     pub fn start(db: Db, data_dir: PathBuf, retry_backoff: Duration) -> Self {
         let writer = Writer::start(db);
+        let data_dir = std::fs::canonicalize(&data_dir).unwrap_or(data_dir);
         Self {
             inner: Arc::new(Inner {
                 data_dir,
@@ -101,6 +105,7 @@ impl Engine {
                 retry_backoff,
                 active: Mutex::default(),
                 streams: Mutex::default(),
+                shells: Arc::new(tokio::sync::Semaphore::new(terminal::MAX_SHELLS)),
             }),
         }
     }
@@ -167,7 +172,7 @@ impl Engine {
             tasks.push((run.clone(), rows::tasks_of(&mut conn.tx(), run.id).await?));
         }
         drop(conn);
-        let orphans = orphans::find(&stale.iter().map(|run| run.run_id.as_str()).collect());
+        let orphans = orphans::find(&self.inner.data_dir, &stale.iter().map(|run| run.run_id.as_str()).collect());
         for group in orphans.iter().map(|orphan| orphan.group).collect::<std::collections::HashSet<_>>() {
             process::kill_group(group);
         }

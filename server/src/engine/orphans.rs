@@ -1,9 +1,15 @@
-//! Finds the processes a previous server process left behind. Their run and task are read
-//! from each process's own environment (`KFJ_RUN_ID`, `KFJ_TASK_NAME`), so a task that
-//! started just before a crash is found even when its start was never recorded, and a
-//! reused process id of an unrelated program is never touched.
+//! Finds task processes through `/proc`: those carrying a run id (their run and task are
+//! read from each process's own environment, `KFJ_RUN_ID` and `KFJ_TASK_NAME`, so a task
+//! that started just before a crash is found even when its start was never recorded, and a
+//! reused process id of an unrelated program is never touched), and the process groups of a
+//! debug shell's session (a shell with job control puts each job in a group of its own).
 
 use std::collections::HashSet;
+use std::path::Path;
+
+/// Environment variable naming the data dir of the server that started a process, so that
+/// two servers on one machine (whose run ids may repeat) never touch each other's.
+pub const ENGINE_VAR: &str = "CUBIST_ENGINE_DIR";
 
 /// A leftover task process: its process group, run and task.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -13,8 +19,9 @@ pub struct Orphan {
     pub task: String,
 }
 
-/// Every process of this user whose environment names one of `run_ids`.
-pub fn find(run_ids: &HashSet<&str>) -> Vec<Orphan> {
+/// Every process of this user, started by the server of `engine_dir`, whose environment
+/// names one of `run_ids`.
+pub fn find(engine_dir: &Path, run_ids: &HashSet<&str>) -> Vec<Orphan> {
     if run_ids.is_empty() {
         return Vec::new();
     }
@@ -24,35 +31,50 @@ pub fn find(run_ids: &HashSet<&str>) -> Vec<Orphan> {
         .filter_map(|entry| entry.file_name().to_str()?.parse::<i64>().ok())
         .filter_map(|pid| {
             let env = std::fs::read(format!("/proc/{pid}/environ")).ok()?;
-            let (run_id, task) = run_and_task(&env)?;
-            if !run_ids.contains(run_id.as_str()) {
+            let (run_id, task, engine) = run_and_task(&env)?;
+            if !run_ids.contains(run_id.as_str()) || Path::new(&engine) != engine_dir {
                 return None;
             }
             let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-            Some(Orphan { group: process_group(&stat)?, run_id, task })
+            Some(Orphan { group: group_and_session(&stat)?.0, run_id, task })
         })
         .collect()
 }
 
-/// The run id and task name in a NUL-separated environment block.
-fn run_and_task(env: &[u8]) -> Option<(String, String)> {
-    let mut run_id = None;
-    let mut task = None;
-    for var in env.split(|b| *b == 0) {
-        if let Some(value) = var.strip_prefix(b"KFJ_RUN_ID=") {
-            run_id = Some(String::from_utf8_lossy(value).into_owned());
-        } else if let Some(value) = var.strip_prefix(b"KFJ_TASK_NAME=") {
-            task = Some(String::from_utf8_lossy(value).into_owned());
-        }
-    }
-    Some((run_id?, task?))
+/// The process groups of every process in session `session` (a shell's process id).
+pub fn session_groups(session: i64) -> HashSet<i64> {
+    let Ok(entries) = std::fs::read_dir("/proc") else { return HashSet::new() };
+    entries
+        .filter_map(Result::ok)
+        .filter_map(|entry| entry.file_name().to_str()?.parse::<i64>().ok())
+        .filter_map(|pid| group_and_session(&std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?))
+        .filter(|(_, s)| *s == session)
+        .map(|(group, _)| group)
+        .collect()
 }
 
-/// The process group in a `/proc/<pid>/stat` line (the fifth field; the command name in
-/// parentheses may itself hold spaces and parentheses).
-fn process_group(stat: &str) -> Option<i64> {
-    let rest = stat.rsplit_once(") ")?.1;
-    rest.split_whitespace().nth(2)?.parse().ok().filter(|group| *group > 1)
+/// The run id, task name and engine dir in a NUL-separated environment block.
+fn run_and_task(env: &[u8]) -> Option<(String, String, String)> {
+    let (mut run_id, mut task, mut engine) = (None, None, None);
+    for var in env.split(|b| *b == 0) {
+        let Some((key, value)) = var.iter().position(|b| *b == b'=').map(|at| var.split_at(at)) else { continue };
+        let value = || Some(String::from_utf8_lossy(&value[1..]).into_owned());
+        match key {
+            b"KFJ_RUN_ID" => run_id = value(),
+            b"KFJ_TASK_NAME" => task = value(),
+            k if k == ENGINE_VAR.as_bytes() => engine = value(),
+            _ => {}
+        }
+    }
+    Some((run_id?, task?, engine?))
+}
+
+/// The process group and session in a `/proc/<pid>/stat` line (its fifth and sixth fields;
+/// the command name in parentheses may itself hold spaces and parentheses).
+fn group_and_session(stat: &str) -> Option<(i64, i64)> {
+    let mut fields = stat.rsplit_once(") ")?.1.split_whitespace().skip(2);
+    let group = fields.next()?.parse().ok().filter(|group| *group > 1)?;
+    Some((group, fields.next()?.parse().ok()?))
 }
 
 #[cfg(test)]
@@ -61,16 +83,16 @@ mod tests {
 
     #[test]
     fn reads_run_and_task_from_an_environment_block() {
-        let env = b"PATH=/bin\0KFJ_TASK_NAME=fit\0KFJ_RUN_ID=run-7-abc\0HOME=/x\0";
-        assert_eq!(run_and_task(env), Some(("run-7-abc".into(), "fit".into())));
-        assert_eq!(run_and_task(b"PATH=/bin\0KFJ_RUN_ID=r\0"), None);
+        let env = b"PATH=/bin\0KFJ_TASK_NAME=fit\0KFJ_RUN_ID=run-7-abc\0CUBIST_ENGINE_DIR=/d\0HOME=/x\0";
+        assert_eq!(run_and_task(env), Some(("run-7-abc".into(), "fit".into(), "/d".into())));
+        assert_eq!(run_and_task(b"PATH=/bin\0KFJ_RUN_ID=r\0KFJ_TASK_NAME=t\0"), None);
     }
 
     #[test]
     fn reads_the_group_past_a_command_name_with_parentheses() {
-        assert_eq!(process_group("42 (a) b) S 1 4242 4242 0"), Some(4242));
-        assert_eq!(process_group("42 (init) S 0 1 1"), None);
-        assert_eq!(process_group("garbage"), None);
+        assert_eq!(group_and_session("42 (a) b) S 1 4242 4200 0"), Some((4242, 4200)));
+        assert_eq!(group_and_session("42 (init) S 0 1 1"), None);
+        assert_eq!(group_and_session("garbage"), None);
     }
 
     #[test]
@@ -80,13 +102,16 @@ mod tests {
             .arg("30")
             .env("KFJ_RUN_ID", &run_id)
             .env("KFJ_TASK_NAME", "sleeper")
+            .env(ENGINE_VAR, "/srv/one")
             .spawn()
             .expect("sleep runs");
-        let found = find(&HashSet::from([run_id.as_str()]));
+        let found = find(Path::new("/srv/one"), &HashSet::from([run_id.as_str()]));
+        let other_server = find(Path::new("/srv/two"), &HashSet::from([run_id.as_str()]));
         let _ = child.kill();
         let _ = child.wait();
         assert_eq!(found.len(), 1, "{found:?}");
         assert_eq!(found[0].task, "sleeper");
-        assert!(find(&HashSet::from(["run-nobody"])).is_empty());
+        assert!(other_server.is_empty(), "another server's process is never found");
+        assert!(find(Path::new("/srv/one"), &HashSet::from(["run-nobody"])).is_empty());
     }
 }

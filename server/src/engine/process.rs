@@ -27,13 +27,15 @@ pub struct LogChunk {
 const PUMP_GRACE: Duration = Duration::from_secs(2);
 
 /// Environment variables of the server passed on to tasks.
-const INHERITED_ENV: [&str; 4] = ["PATH", "HOME", "LANG", "TZ"];
+pub const INHERITED_ENV: [&str; 4] = ["PATH", "HOME", "LANG", "TZ"];
 
 /// Where and how one attempt runs.
 pub struct Launch<'a> {
     pub argv: &'a [String],
     pub env: &'a [(String, String)],
     pub cwd: &'a Path,
+    /// The data dir of the server starting it ([`super::orphans::ENGINE_VAR`]).
+    pub engine_dir: &'a Path,
     pub log: PathBuf,
     pub timeout: Option<Duration>,
     pub number: u32,
@@ -63,7 +65,7 @@ fn spawn(launch: &Launch<'_>) -> std::io::Result<std::process::Child> {
             command.env(key, value);
         }
     }
-    command.envs(launch.env.iter().map(|(k, v)| (k, v)));
+    command.envs(launch.env.iter().map(|(k, v)| (k, v))).env(super::orphans::ENGINE_VAR, launch.engine_dir);
     std::os::unix::process::CommandExt::process_group(&mut command, 0);
     command.spawn()
 }

@@ -135,6 +135,7 @@ impl TestApp {
             secret_key: None,
             embed: Default::default(),
             scratch_hours: 24,
+            host_shells: true,
             auth: AuthConfig {
                 primary: LoginMethod::Password,
                 enabled: vec![LoginMethod::Password],
@@ -285,4 +286,43 @@ pub fn error_code(body: &Value) -> String {
 /// The field names of a validation error.
 pub fn error_fields(body: &Value) -> Vec<String> {
     body["error"]["details"].as_array().unwrap().iter().map(|d| d["field"].as_str().unwrap().to_owned()).collect()
+}
+
+/// Whether process `pid` is alive (a zombie counts as gone).
+pub fn process_alive(pid: &str) -> bool {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    stat.rsplit(") ").next().is_some_and(|rest| !rest.is_empty() && !rest.starts_with('Z'))
+}
+
+/// Waits (at most five seconds) for process `pid` to be gone.
+pub async fn process_gone(pid: &str) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while process_alive(pid) {
+        assert!(std::time::Instant::now() < deadline, "process {pid} was left running");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
+/// Creates role `role` holding the permission `action` on `resource` and adds it to the
+/// roles of `user` (signed in), as `admin`; returns the role's id.
+pub async fn grant(admin: &Client, user: &Client, role: &str, action: &str, resource: &str) -> i64 {
+    let perms: Value = admin.get_as("/api/v1/permissions?page_size=200").await;
+    let permission = perms["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["action"] == action && p["resource"] == resource)
+        .unwrap_or_else(|| panic!("no permission {action}:{resource}"))["id"]
+        .clone();
+    let (status, created) =
+        admin.post("/api/v1/roles", &serde_json::json!({"name": role, "permissions": [permission]})).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let me: app::model::Me = user.get_as("/api/v1/me").await;
+    let mut roles: Vec<i64> = me.user.roles.iter().map(|r| r.id.0).collect();
+    let id = created["id"].as_i64().unwrap();
+    roles.push(id);
+    let (status, body) =
+        admin.patch(&format!("/api/v1/users/{}", me.user.id), &serde_json::json!({"roles": roles})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    id
 }

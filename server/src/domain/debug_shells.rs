@@ -1,0 +1,71 @@
+//! Debug shells of single tasks: who may open one (who may run the task, and only where the
+//! configuration allows shells on this machine) and what it is opened with: the task's
+//! environment as it would run now, in its working directory, carrying its single-task run
+//! id so that clearing the task ends the shell.
+
+use app::model::{DebugShell, TaskId, terminal_size};
+use tokio::sync::OwnedSemaphorePermit;
+
+use super::runs::{compile, task_owner};
+use super::{Error, Result};
+use crate::auth::Identity;
+use crate::db::Db;
+use crate::engine::terminal::{self, Shell, ShellLaunch};
+use crate::engine::{Engine, local};
+
+/// An open shell with its place among the server's shells.
+pub struct OpenShell {
+    pub shell: Shell,
+    pub place: OwnedSemaphorePermit,
+}
+
+/// What the shell of `task` would be opened with.
+pub async fn prepare(
+    db: &Db,
+    engine: &Engine,
+    host_shells: bool,
+    caller: &Identity,
+    task: TaskId,
+) -> Result<(DebugShell, ShellLaunch)> {
+    if !host_shells {
+        return Err(Error::Forbidden(
+            "debug shells on this machine are turned off (CUBIST_HOST_SHELLS; by default they are allowed only when \
+             the server listens on a loopback address)"
+                .into(),
+        ));
+    }
+    let (pipeline, name) = task_owner(db, caller, task).await?;
+    let run_id = format!("run-{}-{}", pipeline.0, task.0);
+    let (plan, _) = {
+        let mut conn = db.read().await?;
+        compile(&mut conn.tx(), caller, pipeline, &run_id, Some(task)).await?
+    };
+    let planned = plan.tasks.first().ok_or(Error::NotFound("task"))?;
+    let inner = engine.inner();
+    let cwd = match &planned.workdir {
+        Some(dir) => local::host_path(inner, &plan, planned, dir),
+        None => inner.work_dir(&run_id),
+    };
+    let program = terminal::shell_program();
+    let info = DebugShell {
+        run_id,
+        task: name,
+        shell: program.display().to_string(),
+        workdir: cwd.display().to_string(),
+        location: "host".into(),
+    };
+    let launch =
+        ShellLaunch { program, env: planned.env.clone(), cwd, engine_dir: inner.data_dir.clone(), cols: 80, rows: 24 };
+    Ok((info, launch))
+}
+
+/// Opens the shell at the terminal's size, if a place is free.
+pub fn open(engine: &Engine, mut launch: ShellLaunch, cols: u16, rows: u16) -> Result<OpenShell> {
+    let place = engine.inner().shells.clone().try_acquire_owned().map_err(|_| {
+        Error::Unavailable(format!("{} debug shells are open on this server, the most it allows", terminal::MAX_SHELLS))
+    })?;
+    (launch.cols, launch.rows) = terminal_size(cols, rows);
+    let shell = terminal::spawn(&launch).map_err(|e| Error::Unavailable(format!("the shell could not start: {e}")))?;
+    tracing::info!(shell = %launch.program.display(), session = shell.session, "debug shell opened");
+    Ok(OpenShell { shell, place })
+}

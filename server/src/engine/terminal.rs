@@ -1,0 +1,103 @@
+//! Debug shells on this machine: an interactive shell in a pseudo-terminal, started in a
+//! task's working directory with the task's environment, as the leader of a session of its
+//! own, so that ending it (terminal closed, task cleared, server stopping) ends every job
+//! it started.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use nix::sys::signal::{Signal, killpg};
+use nix::unistd::Pid;
+
+use super::orphans;
+use super::process::INHERITED_ENV;
+
+/// Most debug shells open at once on one server.
+pub const MAX_SHELLS: usize = 16;
+
+/// How long a shell has to end after its terminal hangs up before it is killed.
+const HANGUP_GRACE: Duration = Duration::from_millis(500);
+
+/// What a shell is started with.
+pub struct ShellLaunch {
+    pub program: PathBuf,
+    pub env: Vec<(String, String)>,
+    pub cwd: PathBuf,
+    /// The data dir of the server starting it ([`orphans::ENGINE_VAR`]).
+    pub engine_dir: PathBuf,
+    pub cols: u16,
+    pub rows: u16,
+}
+
+/// A running shell: its terminal and its process (the leader of its session).
+pub struct Shell {
+    pub pty: pty_process::Pty,
+    pub child: tokio::process::Child,
+    pub session: i64,
+}
+
+/// The shell program of this machine: bash when there is one, else the POSIX shell.
+pub fn shell_program() -> PathBuf {
+    ["/bin/bash", "/usr/bin/bash", "/bin/sh"]
+        .into_iter()
+        .map(PathBuf::from)
+        .find(|p| p.exists())
+        .unwrap_or_else(|| PathBuf::from("/bin/sh"))
+}
+
+/// Starts the shell; its working directory is created when missing.
+pub fn spawn(launch: &ShellLaunch) -> std::io::Result<Shell> {
+    std::fs::create_dir_all(&launch.cwd)?;
+    let (pty, pts) = pty_process::open().map_err(std::io::Error::other)?;
+    pty.resize(pty_process::Size::new(launch.rows, launch.cols)).map_err(std::io::Error::other)?;
+    let mut command = pty_process::Command::new(&launch.program).current_dir(&launch.cwd).env_clear();
+    for key in INHERITED_ENV {
+        if let Ok(value) = std::env::var(key) {
+            command = command.env(key, value);
+        }
+    }
+    let prompt = prompt_for(&launch.cwd);
+    command = command
+        .envs(launch.env.iter().map(|(k, v)| (k, v)))
+        .env(orphans::ENGINE_VAR, &launch.engine_dir)
+        .env("TERM", "xterm-256color")
+        .env("PS1", prompt)
+        .kill_on_drop(true);
+    if launch.program.ends_with("bash") {
+        command = command.args(["--noprofile", "--norc", "-i"]);
+    } else {
+        command = command.arg("-i");
+    }
+    let child = command.spawn(pts).map_err(std::io::Error::other)?;
+    let session = child.id().map(i64::from).ok_or_else(|| std::io::Error::other("the shell ended at once"))?;
+    Ok(Shell { pty, child, session })
+}
+
+/// A prompt saying where the shell is (the user, the task's folder).
+fn prompt_for(cwd: &Path) -> String {
+    let folder = cwd.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    format!("[debug {folder}]$ ")
+}
+
+/// Ends the shell and every job of its session: a hang-up first, then a kill of whatever
+/// is still there. Returns the shell's exit code, if it exited by itself.
+pub async fn end(child: &mut tokio::process::Child, session: i64) -> Option<i32> {
+    if let Ok(pid) = i32::try_from(session) {
+        let _ = killpg(Pid::from_raw(pid), Signal::SIGHUP);
+    }
+    let status = tokio::time::timeout(HANGUP_GRACE, child.wait()).await.ok().and_then(Result::ok);
+    kill_session(session);
+    match status {
+        Some(status) => status.code(),
+        None => child.wait().await.ok().and_then(|s| s.code()),
+    }
+}
+
+/// Kills every process group of a session.
+pub fn kill_session(session: i64) {
+    let mut groups = orphans::session_groups(session);
+    groups.insert(session);
+    for group in groups {
+        super::process::kill_group(group);
+    }
+}
