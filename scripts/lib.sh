@@ -51,4 +51,5 @@ install_build_tools() {
 build_ui() {
   step "Building the web UI (trunk build --release)"
   (cd "$ROOT" && trunk build --release)
+  node "$ROOT/scripts/precompress.mjs" "$ROOT/dist"
 }

@@ -75,7 +75,8 @@ pub async fn serve(State(state): State<AppState>, req: Request) -> Response {
         return crate::api::error::ApiError::not_found("API route").into_response();
     }
     if path != "/" && !app::routes::is_page(&path) {
-        let file = ServeDir::new(&web.dir).append_index_html_on_directories(false);
+        let file =
+            ServeDir::new(&web.dir).append_index_html_on_directories(false).precompressed_br().precompressed_gzip();
         match file.oneshot(req).await {
             Ok(resp) if resp.status() == StatusCode::OK => {
                 return cache_assets(&path, resp.map(Body::new));
@@ -104,15 +105,23 @@ fn shell(web: &WebAssets, status: StatusCode) -> Response {
 
 /// Trunk names assets by content hash, so they may be cached for good.
 fn cache_assets(path: &str, mut resp: Response) -> Response {
-    let hashed = path
-        .rsplit('/')
-        .next()
-        .is_some_and(|f| f.contains('-') && (f.ends_with(".wasm") || f.ends_with(".js") || f.ends_with(".css")));
-    if hashed {
+    // Precompressed copies are chosen by Accept-Encoding: caches must keep them apart.
+    if !resp.headers().contains_key(header::VARY) {
+        resp.headers_mut().insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    }
+    if path.rsplit('/').next().is_some_and(is_hashed) {
         resp.headers_mut()
             .insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=31536000, immutable"));
     }
     resp
+}
+
+/// Whether a file name carries Trunk's content hash (`name-<16 hex digits>.js`, `…_bg.wasm`),
+/// so that it may be cached for good.
+fn is_hashed(file: &str) -> bool {
+    let stem = file.split('.').next().unwrap_or_default();
+    let stem = stem.strip_suffix("_bg").unwrap_or(stem);
+    stem.rsplit_once('-').is_some_and(|(_, hash)| hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 /// Middleware adding the security headers.
@@ -137,5 +146,16 @@ mod tests {
         let html = r#"<script type="module">a()</script><script src="/x.js"></script><p><script>b</script>"#;
         assert_eq!(inline_scripts(html), ["a()", "b"]);
         assert!(inline_scripts("<script>unterminated").is_empty());
+    }
+
+    #[test]
+    fn only_content_hashed_names_are_cached_for_good() {
+        assert!(is_hashed("cubist-frontend-6d2bfa28bdea7c90.js"));
+        assert!(is_hashed("cubist-frontend-6d2bfa28bdea7c90_bg.wasm"));
+        assert!(is_hashed("main-0123456789abcdef.css"));
+        assert!(!is_hashed("addon-fit.js"), "a vendored file keeps its name across versions");
+        assert!(!is_hashed("xterm.js"));
+        assert!(!is_hashed("data-preparation.svg"));
+        assert!(!is_hashed("name-6d2bfa28bdea7c9z.js"));
     }
 }

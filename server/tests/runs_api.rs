@@ -244,4 +244,14 @@ on_both_backends!(live_logs_stream_while_the_task_runs, async |app: TestApp| {
     assert_eq!(task(&detail, "talker")["attempts"].as_array().unwrap().len(), 2);
     let (_, after) = ann.get(&format!("/api/v1/runs/{run_id}/tasks/talker/logs/stream")).await;
     assert_eq!(after.as_str().unwrap().matches("data: line-").count(), 4, "a finished task's stream is its last log");
+
+    let tasks: Value = ann.get_as(&format!("/api/v1/pipelines/{id}/tasks")).await;
+    let talker = tasks[0]["id"].as_i64().unwrap();
+    let (status, single) = ann.post(&format!("/api/v1/tasks/{talker}/run"), &json!({})).await;
+    assert_eq!(status, StatusCode::CREATED, "{single}");
+    finished(&ann, single["run_id"].as_str().unwrap()).await;
+    let (status, body) = ann.get(&format!("/api/v1/tasks/{talker}/logs/stream")).await;
+    assert_eq!(status, StatusCode::OK);
+    let text = body.as_str().unwrap();
+    assert!(text.contains("data: line-1") && text.contains("data: oops"), "the single-task run's output:\n{text}");
 });

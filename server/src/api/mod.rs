@@ -10,6 +10,7 @@ pub mod error;
 pub mod extract;
 pub mod health;
 pub mod job_templates;
+pub mod log_stream;
 pub mod me;
 pub mod openapi;
 pub mod panels;

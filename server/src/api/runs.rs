@@ -5,14 +5,14 @@ use app::model::{LogQuery, Page, PipelineId, Run, RunDetail, RunQuery, TaskId};
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
-use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::sse::{Event, Sse};
 use axum::{Extension, Json};
-use futures_util::{Stream, StreamExt};
+use futures_util::Stream;
 use utoipa_axum::routes;
 
-use super::ApiRoutes;
 use super::error::ApiResult;
 use super::extract::ApiQuery;
+use super::{ApiRoutes, log_stream};
 use crate::auth::Identity;
 use crate::domain::runs;
 use crate::state::AppState;
@@ -30,6 +30,7 @@ pub fn routes(r: ApiRoutes) -> ApiRoutes {
         .guarded(p(Action::Delete), routes!(delete_run))
         .guarded(p(Action::Show), routes!(task_logs))
         .guarded(p(Action::Show), routes!(follow_logs))
+        .guarded(p(Action::Show), routes!(follow_single_task_logs))
 }
 
 /// Runs the pipeline by hand; the previous manual run of it is stopped and cleared first.
@@ -158,40 +159,17 @@ async fn follow_logs(
     Extension(caller): Extension<Identity>,
     Path((run_id, task)): Path<(String, String)>,
 ) -> ApiResult<Sse<impl Stream<Item = Result<Event, std::convert::Infallible>>>> {
-    let follow = runs::follow(&state.db, &state.engine, &caller, &run_id, &task).await?;
-    let first = (!follow.so_far.is_empty()).then(|| Event::default().data(String::from_utf8_lossy(&follow.so_far)));
-    let start = (follow.live, follow.attempt, follow.end);
-    let live = futures_util::stream::unfold(start, |(rx, mut attempt, mut sent)| async move {
-        let mut rx = rx?;
-        loop {
-            match rx.recv().await {
-                Ok(chunk) => {
-                    let end = chunk.offset + chunk.data.len() as u64;
-                    if chunk.attempt > attempt {
-                        attempt = chunk.attempt;
-                        sent = 0;
-                        if chunk.offset > 0 {
-                            continue;
-                        }
-                        let event = Event::default().event("attempt").data(attempt.to_string());
-                        return Some((vec![event, text_event(&chunk.data)], (Some(rx), attempt, end)));
-                    }
-                    if chunk.attempt < attempt || end <= sent {
-                        continue;
-                    }
-                    let skip = usize::try_from(sent.saturating_sub(chunk.offset)).unwrap_or(0);
-                    sent = end;
-                    return Some((vec![text_event(&chunk.data[skip..])], (Some(rx), attempt, sent)));
-                }
-                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
-                Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
-            }
-        }
-    });
-    let events = futures_util::stream::iter(first).chain(live.flat_map(futures_util::stream::iter)).map(Ok);
-    Ok(Sse::new(events).keep_alive(KeepAlive::default()))
+    Ok(log_stream::events(runs::follow(&state.db, &state.engine, &caller, &run_id, &task).await?))
 }
 
-fn text_event(data: &[u8]) -> Event {
-    Event::default().data(String::from_utf8_lossy(data))
+/// The output of the task's last single-task run as Server-Sent Events (as
+/// `/api/v1/runs/{run_id}/tasks/{task}/logs/stream`).
+#[utoipa::path(get, path = "/api/v1/tasks/{id}/logs/stream", tag = "runs", params(("id" = i64, Path)),
+    responses((status = 200, content_type = "text/event-stream")))]
+async fn follow_single_task_logs(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Identity>,
+    Path(task): Path<TaskId>,
+) -> ApiResult<Sse<impl Stream<Item = Result<Event, std::convert::Infallible>>>> {
+    Ok(log_stream::events(runs::follow_task(&state.db, &state.engine, &caller, task).await?))
 }

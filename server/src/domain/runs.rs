@@ -363,6 +363,12 @@ pub async fn clear_task(db: &Db, engine: &Engine, caller: &Identity, task: TaskI
     Ok(())
 }
 
+/// Follows the output of the task's last single-task run.
+pub async fn follow_task(db: &Db, engine: &Engine, caller: &Identity, task: TaskId) -> Result<Follow> {
+    let (pipeline, name) = task_owner(db, caller, task).await?;
+    follow(db, engine, caller, &format!("run-{}-{}", pipeline.0, task.0), &name).await
+}
+
 /// What a live log stream starts from: the output so far and the live subscription.
 pub struct Follow {
     pub attempt: u32,
