@@ -22,6 +22,16 @@ async function connect(page, from, to) {
   await page.mouse.up();
 }
 
+/** Signs in as admin, creates a pipeline from the homepage card and returns its canvas. */
+async function newPipeline(page) {
+  await login(page, live.server.url, "admin", ADMIN_PASSWORD);
+  await page.click('[data-testid="new-pipeline"]');
+  await page.waitForURL(/\/pipelines\/\d+$/);
+  const canvas = page.locator('[data-testid="canvas"]');
+  await canvas.waitFor();
+  return canvas;
+}
+
 test("the homepage shows the demo gallery with its pictures", async () => {
   const page = await live.chrome.newPage();
   await login(page, live.server.url, "admin", ADMIN_PASSWORD);
@@ -50,11 +60,7 @@ test("the homepage shows the demo gallery with its pictures", async () => {
 
 test("drag, connect, fill, save, reload: the same graph; cycles are refused", async () => {
   const page = await live.chrome.newPage();
-  await login(page, live.server.url, "admin", ADMIN_PASSWORD);
-  await page.click('[data-testid="new-pipeline"]');
-  await page.waitForURL(/\/pipelines\/\d+$/);
-  const canvas = page.locator('[data-testid="canvas"]');
-  await canvas.waitFor();
+  const canvas = await newPipeline(page);
   const box = await canvas.boundingBox();
 
   await page.locator('[data-testid="palette-item"][data-template="shell"]').dragTo(canvas, {
@@ -93,4 +99,28 @@ test("drag, connect, fill, save, reload: the same graph; cycles are refused", as
   await page.waitForSelector('[data-testid="task-panel"]');
   assert.equal(await page.inputValue('[data-arg="code"]'), "print('from the browser')");
   assert.deepEqual(page.errors, []);
+});
+
+test("a save over a version saved elsewhere is refused, not lost", async () => {
+  const first = await live.chrome.newPage();
+  const canvas = await newPipeline(first);
+  await first.locator('[data-testid="palette-item"][data-template="shell"]').dragTo(canvas);
+  await first.click('[data-testid="save"]');
+  await first.waitForSelector('[data-testid="save-status"][data-status="saved"]');
+
+  const second = await live.chrome.newPage();
+  await login(second, live.server.url, "admin", ADMIN_PASSWORD);
+  await second.goto(first.url());
+  await second.waitForSelector('[data-testid="node"]');
+  await first.locator('[data-testid="palette-item"][data-template="python"]').dragTo(canvas);
+  await first.click('[data-testid="save"]');
+  await first.waitForSelector('[data-testid="save-status"][data-status="saved"]');
+
+  const other = second.locator('[data-testid="canvas"]');
+  await second.locator('[data-testid="palette-item"][data-template="python"]').dragTo(other);
+  await second.click('[data-testid="save"]');
+  await second.waitForSelector('[data-testid="save-error"]');
+  assert.match(await second.textContent('[data-testid="save-error"]'), /saved elsewhere/);
+  assert.equal(await second.textContent('[data-testid="save-status"]'), "Unsaved changes");
+  assert.deepEqual(first.errors, []);
 });

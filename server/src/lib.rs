@@ -128,7 +128,9 @@ pub async fn serve(listener: tokio::net::TcpListener, built: Built) -> std::io::
     let engine = built.state.engine.clone();
     let stopping = async move {
         shutdown_signal().await;
-        // Task processes live in their own process groups: stop them with the server.
+        // Task processes and debug shells live in their own process groups and sessions:
+        // stop them with the server.
+        engine.end_shells();
         engine.cancel_all(SHUTDOWN_GRACE).await;
     };
     axum::serve(listener, service).with_graceful_shutdown(stopping).await

@@ -13,65 +13,10 @@ use futures_util::{SinkExt, StreamExt};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 
-use common::{Client, TestApp};
-
-type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
-
-/// A pipeline with one `shell` task; returns the task's id.
-async fn task(client: &Client, name: &str) -> i64 {
-    let templates: Value = client.get_as("/api/v1/job-templates?page_size=200").await;
-    let shell = templates["items"].as_array().unwrap().iter().find(|t| t["name"] == "shell").unwrap()["id"].clone();
-    let projects: Value = client.get_as("/api/v1/projects?kind=org").await;
-    let public = projects["items"].as_array().unwrap().iter().find(|p| p["name"] == "public").unwrap()["id"].clone();
-    let body = json!({"pipeline": {"project_id": public, "name": name, "global_env": "STAGE=debugging"},
-        "tasks": [{"name": "probe", "template_id": shell, "args": {"script": "true"}}]});
-    let (status, created) = client.post("/api/v1/pipelines", &body).await;
-    assert_eq!(status, StatusCode::CREATED, "{created}");
-    created["tasks"][0]["id"].as_i64().unwrap()
-}
-
-fn handshake(
-    app: &TestApp,
-    client: &Client,
-    task: i64,
-    origin: &str,
-) -> tokio_tungstenite::tungstenite::handshake::client::Request {
-    let mut request =
-        format!("ws://{}/api/v1/tasks/{task}/debug?cols=100&rows=30", app.addr).into_client_request().unwrap();
-    let url = app.base.parse().unwrap();
-    let cookies = reqwest::cookie::CookieStore::cookies(&*client.jar, &url).unwrap();
-    request.headers_mut().insert("cookie", cookies);
-    request.headers_mut().insert("origin", origin.parse().unwrap());
-    request
-}
-
-async fn open(app: &TestApp, client: &Client, task: i64) -> Socket {
-    let (socket, response) = tokio_tungstenite::connect_async(handshake(app, client, task, &app.base)).await.unwrap();
-    assert_eq!(response.status(), StatusCode::SWITCHING_PROTOCOLS);
-    socket
-}
-
-/// Reads the terminal until its output contains `needle`; returns everything read.
-async fn read_until(socket: &mut Socket, needle: &str) -> String {
-    let mut screen = String::new();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !screen.contains(needle) {
-        let left = deadline.saturating_duration_since(Instant::now());
-        match tokio::time::timeout(left, socket.next()).await {
-            Ok(Some(Ok(Message::Binary(bytes)))) => screen.push_str(&String::from_utf8_lossy(&bytes)),
-            Ok(Some(Ok(_))) => {}
-            other => panic!("no {needle:?} in the terminal ({other:?}): {screen}"),
-        }
-    }
-    screen
-}
-
-async fn type_line(socket: &mut Socket, line: &str) {
-    socket.send(Message::Binary(format!("{line}\n").into_bytes().into())).await.unwrap();
-}
+use common::TestApp;
+use common::terminal::{handshake, open, read_until, shell_task as task, type_line};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_shell_has_the_task_environment_and_reports_its_exit() {
@@ -83,7 +28,7 @@ async fn a_shell_has_the_task_environment_and_reports_its_exit() {
     let run_id = info["run_id"].as_str().unwrap().to_owned();
     assert!(run_id.starts_with("run-") && run_id.ends_with(&format!("-{id}")), "{info}");
 
-    let mut socket = open(&app, &admin, id).await;
+    let mut socket = open(&admin, id).await;
     type_line(&mut socket, "echo \"[$KFJ_TASK_NAME|$KFJ_RUN_ID|$STAGE|$(pwd)|$(stty size)]\"").await;
     let screen = read_until(&mut socket, "]\r\n").await;
     let expected = format!("[probe|{run_id}|debugging|{}|30 100]", info["workdir"].as_str().unwrap());
@@ -116,7 +61,7 @@ async fn closing_the_terminal_or_clearing_the_task_ends_the_shell_and_its_jobs()
     let admin = app.admin().await;
     let id = task(&admin, "jobs").await;
 
-    let mut socket = open(&app, &admin, id).await;
+    let mut socket = open(&admin, id).await;
     // The typed line is echoed; the quotes keep the marker out of the echo.
     type_line(&mut socket, "sleep 300 & echo \"jo\"\"b=$!=\"").await;
     let screen = read_until(&mut socket, "=\r\n").await;
@@ -125,7 +70,7 @@ async fn closing_the_terminal_or_clearing_the_task_ends_the_shell_and_its_jobs()
     drop(socket);
     common::process_gone(&job).await;
 
-    let mut socket = open(&app, &admin, id).await;
+    let mut socket = open(&admin, id).await;
     type_line(&mut socket, "echo \"she\"\"ll=$$=\"").await;
     let screen = read_until(&mut socket, "=\r\n").await;
     let shell = screen.split("shell=").nth(1).unwrap().split('=').next().unwrap().to_owned();
@@ -151,8 +96,7 @@ async fn shells_are_refused_without_permission_configuration_or_same_origin() {
     let admin = app.admin().await;
     let id = task(&admin, "guarded").await;
 
-    let error =
-        tokio_tungstenite::connect_async(handshake(&app, &admin, id, "https://evil.example")).await.unwrap_err();
+    let error = tokio_tungstenite::connect_async(handshake(&admin, id, "https://evil.example")).await.unwrap_err();
     let tokio_tungstenite::tungstenite::Error::Http(response) = error else { panic!("{error:?}") };
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
 
@@ -174,4 +118,25 @@ async fn shells_are_refused_without_permission_configuration_or_same_origin() {
     let (status, body) = admin.get(&format!("/api/v1/tasks/{id}/debug")).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert!(body["error"]["message"].as_str().unwrap().contains("CUBIST_HOST_SHELLS"), "{body}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_user_holds_a_bounded_number_of_shells() {
+    let app = TestApp::spawn(common::Backend::Sqlite).await;
+    let admin = app.admin().await;
+    let id = task(&admin, "many").await;
+    let mut shells = Vec::new();
+    for _ in 0..4 {
+        shells.push(open(&admin, id).await);
+    }
+    let error = tokio_tungstenite::connect_async(handshake(&admin, id, &admin.base)).await.unwrap_err();
+    let tokio_tungstenite::tungstenite::Error::Http(response) = error else { panic!("{error:?}") };
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+
+    drop(shells.pop());
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while tokio_tungstenite::connect_async(handshake(&admin, id, &admin.base)).await.is_err() {
+        assert!(Instant::now() < deadline, "a closed terminal gives its place back");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }

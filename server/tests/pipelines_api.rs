@@ -110,6 +110,22 @@ on_both_backends!(graph_saves_check_the_dag_and_the_arguments, async |app: TestA
     let (_, listed) = ann.get(&format!("/api/v1/pipelines/{id}/tasks")).await;
     assert_eq!(listed.as_array().unwrap().len(), 2);
 
+    // Two editors: the second save from a stale version is refused and changes nothing.
+    let opened = saved["pipeline"]["updated_at"].clone();
+    let mut first = json!({"pipeline": {"project_id": public, "name": "train-daily", "description": "first",
+        "dag": {"eval": ["fit"]}}, "tasks": saved["tasks"].clone(), "base_updated_at": opened});
+    let (status, newer) = ann.put(&format!("/api/v1/pipelines/{id}/graph"), &first).await;
+    assert_eq!(status, StatusCode::OK, "{newer}");
+    first["pipeline"]["description"] = json!("second");
+    let (status, err) = ann.put(&format!("/api/v1/pipelines/{id}/graph"), &first).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{err}");
+    assert_eq!(common::error_fields(&err), ["base_updated_at"]);
+    let kept: Value = ann.get_as(&format!("/api/v1/pipelines/{id}/graph")).await;
+    assert_eq!(kept["pipeline"]["description"], "first");
+    first["base_updated_at"] = kept["pipeline"]["updated_at"].clone();
+    let (status, body) = ann.put(&format!("/api/v1/pipelines/{id}/graph"), &first).await;
+    assert_eq!(status, StatusCode::OK, "the version just read saves: {body}");
+
     // Node-level powers stay with administrators.
     let mut secret = task("peek", trainer, json!({}));
     secret["volume_mount"] = json!("creds(secret):/etc/creds");

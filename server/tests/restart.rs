@@ -86,3 +86,35 @@ async fn a_run_interrupted_by_a_crash_ends_failed_and_its_process_is_killed() {
     assert_eq!(detail["tasks"][0]["status"], "failed");
     common::process_gone(&pid).await;
 }
+
+/// A job started from a debug shell, immune to the hang-up its shell gets when the server
+/// goes; returns its process id.
+async fn detached_job(client: &Client, name: &str) -> String {
+    let task = common::terminal::shell_task(client, name).await;
+    let mut socket = common::terminal::open(client, task).await;
+    // The quotes keep the marker out of the echoed command line.
+    common::terminal::type_line(&mut socket, "nohup sleep 300 >/dev/null 2>&1 & echo \"jo\"\"b=$!=\"").await;
+    let screen = common::terminal::read_until(&mut socket, "=\r\n").await;
+    let job = screen.split("job=").nth(1).unwrap().split('=').next().unwrap().to_owned();
+    assert!(common::process_alive(&job));
+    std::mem::forget(socket);
+    job
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn debug_shells_end_with_a_stopping_server_and_a_crashed_servers_at_the_next_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut server, base) = serve(dir.path()).await;
+    let job = detached_job(&admin(&base).await, "stopped").await;
+    let pid = nix::unistd::Pid::from_raw(i32::try_from(server.id().unwrap()).unwrap());
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).unwrap();
+    tokio::time::timeout(Duration::from_secs(20), server.wait()).await.unwrap().unwrap();
+    common::process_gone(&job).await;
+
+    let (mut server, base) = serve(dir.path()).await;
+    let job = detached_job(&admin(&base).await, "crashed").await;
+    server.kill().await.unwrap();
+    assert!(common::process_alive(&job), "a crash leaves the job behind");
+    let (_server, _) = serve(dir.path()).await;
+    common::process_gone(&job).await;
+}

@@ -202,7 +202,7 @@ impl Doc {
             .values()
             .map(|n| TaskInput { id: n.id, template_id: n.template_id, fields: n.fields.clone() })
             .collect();
-        GraphInput { pipeline: settings, tasks }
+        GraphInput { pipeline: settings, tasks, base_updated_at: None }
     }
 
     /// Takes what the server saved (ids, canonical fields) while keeping keys and positions.

@@ -37,6 +37,9 @@ pub struct EditorState {
     /// Node keys and task names of the last save request, in request order.
     pub sent: StoredValue<Vec<(u32, String)>>,
     pub templates: StoredValue<Vec<JobTemplate>>,
+    /// The stored version this editor last loaded or saved: a save over a newer one is
+    /// refused by the server instead of replacing someone else's work.
+    pub base: RwSignal<Option<chrono::DateTime<chrono::Utc>>>,
 }
 
 /// What the save indicator shows.
@@ -69,6 +72,7 @@ impl EditorState {
             error: RwSignal::new(None),
             sent: StoredValue::new(Vec::new()),
             templates: StoredValue::new(templates),
+            base: RwSignal::new(Some(graph.pipeline.updated_at)),
         }
     }
 
@@ -136,7 +140,8 @@ impl EditorState {
         if !self.editable || self.saving.get_untracked() {
             return;
         }
-        let input = self.doc.with_untracked(|d| d.to_input());
+        let mut input = self.doc.with_untracked(|d| d.to_input());
+        input.base_updated_at = self.base.get_untracked();
         let sent_version = self.version.get_untracked();
         self.sent.set_value(self.doc.with_untracked(|d| d.sent_keys()));
         self.saving.set(true);
@@ -145,6 +150,7 @@ impl EditorState {
             match client::put::<_, PipelineGraph>(&path, &input).await {
                 Ok(graph) => {
                     self.error.set(None);
+                    self.base.set(Some(graph.pipeline.updated_at));
                     if self.version.get_untracked() == sent_version {
                         self.doc.update(|d| d.absorb_saved(&graph));
                         self.generation.update(|g| *g += 1);

@@ -303,6 +303,10 @@ pub struct GraphInput {
     pub pipeline: PipelineInput,
     #[serde(default)]
     pub tasks: Vec<TaskInput>,
+    /// The pipeline's `updated_at` when the editor loaded it: a save over a version saved
+    /// since then is refused (409) instead of silently replacing it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_updated_at: Option<DateTime<Utc>>,
 }
 
 /// A task of an exported pipeline; the template is named, so exports move between

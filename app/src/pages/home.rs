@@ -64,8 +64,11 @@ fn NewPipelineCard() -> impl IntoView {
                 Ok(f) => f,
                 Err(_) => return,
             };
-        let body =
-            GraphInput { pipeline: PipelineInput { project_id: ProjectId(project_id), fields }, tasks: Vec::new() };
+        let body = GraphInput {
+            pipeline: PipelineInput { project_id: ProjectId(project_id), fields },
+            tasks: Vec::new(),
+            base_updated_at: None,
+        };
         let navigate = navigate.clone();
         spawn_local(async move {
             match client::post::<_, PipelineGraph>("/api/v1/pipelines", &body).await {

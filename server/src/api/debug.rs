@@ -66,25 +66,66 @@ async fn debug_task(
     let Ok(upgrade) = upgrade else {
         return Ok(Json(info).into_response());
     };
-    let open = debug_shells::open(&state.engine, launch, size.cols, size.rows)?;
+    let open = debug_shells::open(&state.engine, &caller, launch, size.cols, size.rows)?;
+    let upgrade = upgrade.max_message_size(terminal_socket::MAX_MESSAGE).max_frame_size(terminal_socket::MAX_MESSAGE);
     let mut response = upgrade.on_upgrade(move |socket| terminal_socket::serve(socket, open));
     response.extensions_mut().insert(AuditThis);
     Ok(response)
 }
 
-/// Refuses a request sent by a page of another site (cross-site WebSocket hijacking).
+/// Refuses a request sent by a page of another site (cross-site WebSocket hijacking): the
+/// `Origin` must name this server as the browser reached it, that is the `Host` header, or
+/// the `X-Forwarded-Host` a reverse proxy sets (a page cannot set either on a handshake).
+/// Ports are compared with the scheme's default filled in.
 fn check_origin(headers: &HeaderMap) -> Result<(), ApiError> {
     let Some(origin) = headers.get(header::ORIGIN) else { return Ok(()) };
-    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or_default();
-    let origin_host = origin
-        .to_str()
-        .ok()
-        .and_then(|o| url::Url::parse(o).ok())
-        .and_then(|u| u.host_str().map(|h| u.port().map_or_else(|| h.to_owned(), |p| format!("{h}:{p}"))));
-    match origin_host {
-        Some(origin_host) if origin_host.eq_ignore_ascii_case(host) => Ok(()),
-        _ => {
-            Err(ApiError::new(ErrorCode::Forbidden, "the request comes from another site (Origin does not match Host)"))
-        }
+    let origin = origin.to_str().ok().and_then(|o| url::Url::parse(o).ok());
+    let Some((scheme, host, port)) =
+        origin.as_ref().and_then(|u| Some((u.scheme(), u.host_str()?, u.port_or_known_default()?)))
+    else {
+        return Err(cross_site());
+    };
+    let default_port = if scheme == "https" { 443 } else { 80 };
+    let names_this_server = ["x-forwarded-host", "host"]
+        .iter()
+        .filter_map(|name| headers.get(*name)?.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .filter_map(|authority| url::Url::parse(&format!("{scheme}://{}", authority.trim())).ok())
+        .any(|seen| {
+            seen.host_str().is_some_and(|h| h.eq_ignore_ascii_case(host)) && seen.port().unwrap_or(default_port) == port
+        });
+    if names_this_server { Ok(()) } else { Err(cross_site()) }
+}
+
+fn cross_site() -> ApiError {
+    ApiError::new(ErrorCode::Forbidden, "the request comes from another site (Origin does not name this server)")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        pairs.iter().map(|(k, v)| (header::HeaderName::from_static(k), v.parse().unwrap())).collect()
+    }
+
+    #[test]
+    fn the_origin_must_name_this_server() {
+        let ok = |pairs: &[(&'static str, &str)]| check_origin(&headers(pairs)).is_ok();
+        assert!(ok(&[("host", "127.0.0.1:3000")]), "no Origin: not a browser page");
+        assert!(ok(&[("origin", "http://127.0.0.1:3000"), ("host", "127.0.0.1:3000")]));
+        assert!(ok(&[("origin", "https://cubist.example"), ("host", "cubist.example:443")]));
+        assert!(ok(&[("origin", "https://Cubist.Example"), ("host", "cubist.example")]));
+        assert!(ok(&[("origin", "http://[::1]:3000"), ("host", "[::1]:3000")]));
+        assert!(ok(&[
+            ("origin", "https://cubist.example"),
+            ("host", "127.0.0.1:3000"),
+            ("x-forwarded-host", "cubist.example")
+        ]));
+        assert!(!ok(&[("origin", "https://evil.example"), ("host", "cubist.example")]));
+        assert!(!ok(&[("origin", "https://cubist.example.evil"), ("host", "cubist.example")]));
+        assert!(!ok(&[("origin", "http://127.0.0.1:4000"), ("host", "127.0.0.1:3000")]));
+        assert!(!ok(&[("origin", "null"), ("host", "cubist.example")]));
+        assert!(!ok(&[("origin", "https://cubist.example")]), "no Host to compare with");
     }
 }

@@ -1,6 +1,10 @@
 //! Carries a debug shell's terminal over a WebSocket: binary frames are bytes both ways,
 //! text frames from the browser are control messages (resize). When the shell ends, the
-//! socket is closed with its exit status; when the socket goes, the shell and its jobs end.
+//! socket is closed with its exit status; when the socket goes (closed, or silent through
+//! two pings), the shell and its jobs end.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use app::model::{TERMINAL_CLOSE_EXITED, TerminalControl, terminal_size};
 use axum::body::Bytes;
@@ -14,7 +18,13 @@ use crate::domain::debug_shells::OpenShell;
 use crate::engine::terminal;
 
 /// Longest wait for the last output once the shell has exited.
-const DRAIN: std::time::Duration = std::time::Duration::from_millis(300);
+const DRAIN: Duration = Duration::from_millis(300);
+
+/// How often the browser is pinged; a browser silent for two of these is gone.
+const PING_EVERY: Duration = Duration::from_secs(30);
+
+/// Largest message a browser may send (a paste): bigger ones end the session.
+pub const MAX_MESSAGE: usize = 1 << 20;
 
 /// Why the terminal ended.
 enum Ended {
@@ -22,15 +32,33 @@ enum Ended {
     ShellExited,
 }
 
+/// When the browser was last heard from, in milliseconds since the session began.
+struct Heard {
+    start: Instant,
+    at: AtomicU64,
+}
+
+impl Heard {
+    fn now(&self) {
+        let elapsed = u64::try_from(self.start.elapsed().as_millis()).unwrap_or(u64::MAX);
+        self.at.store(elapsed, Ordering::Relaxed);
+    }
+
+    fn silent_for(&self) -> Duration {
+        self.start.elapsed().saturating_sub(Duration::from_millis(self.at.load(Ordering::Relaxed)))
+    }
+}
+
 /// Serves the terminal until either side goes.
 pub async fn serve(socket: WebSocket, open: OpenShell) {
-    let OpenShell { shell, place } = open;
+    let OpenShell { shell, place, ticket } = open;
     let terminal::Shell { pty, mut child, session } = shell;
     let (mut output, input) = pty.into_split();
     let (mut sink, mut stream) = socket.split();
+    let heard = Heard { start: Instant::now(), at: AtomicU64::new(0) };
     let ended = tokio::select! {
-        () = keystrokes(&mut stream, input) => Ended::BrowserLeft,
-        () = screen(&mut output, &mut sink) => Ended::ShellExited,
+        () = keystrokes(&mut stream, input, &heard) => Ended::BrowserLeft,
+        ended = screen(&mut output, &mut sink, &heard) => ended,
         _ = child.wait() => Ended::ShellExited,
     };
     match ended {
@@ -38,7 +66,7 @@ pub async fn serve(socket: WebSocket, open: OpenShell) {
             terminal::end(&mut child, session).await;
         }
         Ended::ShellExited => {
-            let _ = tokio::time::timeout(DRAIN, screen(&mut output, &mut sink)).await;
+            let _ = tokio::time::timeout(DRAIN, screen(&mut output, &mut sink, &heard)).await;
             let code = terminal::end(&mut child, session).await;
             let reason = code.map_or_else(|| "ended by a signal".to_owned(), |code| format!("exit {code}"));
             let frame = CloseFrame { code: TERMINAL_CLOSE_EXITED, reason: reason.into() };
@@ -46,13 +74,14 @@ pub async fn serve(socket: WebSocket, open: OpenShell) {
         }
     }
     tracing::info!(session, "debug shell closed");
-    drop(place);
+    drop((place, ticket));
 }
 
 /// Copies the browser's keystrokes into the terminal and applies its resizes; returns when
 /// the browser closes the socket.
-async fn keystrokes(stream: &mut SplitStream<WebSocket>, mut input: OwnedWritePty) {
+async fn keystrokes(stream: &mut SplitStream<WebSocket>, mut input: OwnedWritePty, heard: &Heard) {
     while let Some(Ok(message)) = stream.next().await {
+        heard.now();
         match message {
             Message::Binary(bytes) => {
                 if input.write_all(&bytes).await.is_err() {
@@ -71,18 +100,26 @@ async fn keystrokes(stream: &mut SplitStream<WebSocket>, mut input: OwnedWritePt
     }
 }
 
-/// Copies the terminal's output to the browser; returns when the terminal closes (the shell
-/// and everything holding it are gone) or the browser cannot be written to.
-async fn screen(output: &mut OwnedReadPty, sink: &mut SplitSink<WebSocket, Message>) {
+/// Copies the terminal's output to the browser and pings it; returns when the terminal
+/// closes (the shell and everything holding it are gone) or the browser is gone.
+async fn screen(output: &mut OwnedReadPty, sink: &mut SplitSink<WebSocket, Message>, heard: &Heard) -> Ended {
     let mut buf = vec![0u8; 16 * 1024];
+    let mut pings = tokio::time::interval_at(tokio::time::Instant::now() + PING_EVERY, PING_EVERY);
     loop {
-        match output.read(&mut buf).await {
-            Ok(0) | Err(_) => return,
-            Ok(n) => {
-                if sink.send(Message::Binary(Bytes::copy_from_slice(&buf[..n]))).await.is_err() {
-                    return;
+        let sent = tokio::select! {
+            read = output.read(&mut buf) => match read {
+                Ok(0) | Err(_) => return Ended::ShellExited,
+                Ok(n) => sink.send(Message::Binary(Bytes::copy_from_slice(&buf[..n]))).await,
+            },
+            _ = pings.tick() => {
+                if heard.silent_for() > 2 * PING_EVERY {
+                    return Ended::BrowserLeft;
                 }
+                sink.send(Message::Ping(Bytes::new())).await
             }
+        };
+        if sent.is_err() {
+            return Ended::BrowserLeft;
         }
     }
 }

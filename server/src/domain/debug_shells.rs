@@ -10,13 +10,14 @@ use super::runs::{compile, task_owner};
 use super::{Error, Result};
 use crate::auth::Identity;
 use crate::db::Db;
-use crate::engine::terminal::{self, Shell, ShellLaunch};
+use crate::engine::terminal::{self, Shell, ShellLaunch, ShellTicket};
 use crate::engine::{Engine, local};
 
-/// An open shell with its place among the server's shells.
+/// An open shell with its places among the server's and its user's shells.
 pub struct OpenShell {
     pub shell: Shell,
     pub place: OwnedSemaphorePermit,
+    pub ticket: ShellTicket,
 }
 
 /// What the shell of `task` would be opened with.
@@ -60,12 +61,19 @@ pub async fn prepare(
 }
 
 /// Opens the shell at the terminal's size, if a place is free.
-pub fn open(engine: &Engine, mut launch: ShellLaunch, cols: u16, rows: u16) -> Result<OpenShell> {
+pub fn open(engine: &Engine, caller: &Identity, mut launch: ShellLaunch, cols: u16, rows: u16) -> Result<OpenShell> {
+    let mut ticket = engine.book_shell(caller.user_id.0).ok_or_else(|| {
+        Error::Unavailable(format!(
+            "you have {} debug shells open, the most one user may; close one first",
+            terminal::MAX_SHELLS_PER_USER
+        ))
+    })?;
     let place = engine.inner().shells.clone().try_acquire_owned().map_err(|_| {
         Error::Unavailable(format!("{} debug shells are open on this server, the most it allows", terminal::MAX_SHELLS))
     })?;
     (launch.cols, launch.rows) = terminal_size(cols, rows);
     let shell = terminal::spawn(&launch).map_err(|e| Error::Unavailable(format!("the shell could not start: {e}")))?;
-    tracing::info!(shell = %launch.program.display(), session = shell.session, "debug shell opened");
-    Ok(OpenShell { shell, place })
+    ticket.started(shell.session);
+    tracing::info!(shell = %launch.program.display(), session = shell.session, user = %caller.username, "debug shell opened");
+    Ok(OpenShell { shell, place, ticket })
 }

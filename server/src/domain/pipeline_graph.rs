@@ -194,6 +194,9 @@ pub async fn save(
     input: &GraphInput,
 ) -> Result<i64> {
     check_powers(caller, input)?;
+    if let (Some(existing), Some(base)) = (&existing, input.base_updated_at) {
+        check_base(existing.row.updated_at, base)?;
+    }
     if input.tasks.len() > MAX_TASKS {
         return Err(super::invalid("tasks", format!("a pipeline holds at most {MAX_TASKS} tasks")));
     }
@@ -231,6 +234,21 @@ pub async fn save(
     let ids: Vec<Option<i64>> = input.tasks.iter().map(|t| t.id.map(|id| id.0)).collect();
     write_tasks(tx, id, current, &ids, values).await?;
     Ok(id)
+}
+
+/// Refuses a save made over a version of the pipeline saved since the editor loaded it
+/// (compared to the microsecond, the finest time both databases keep).
+fn check_base(stored: chrono::NaiveDateTime, base: chrono::DateTime<chrono::Utc>) -> Result<()> {
+    if stored.and_utc().timestamp_micros() == base.timestamp_micros() {
+        return Ok(());
+    }
+    Err(Error::Conflict {
+        field: "base_updated_at",
+        message: format!(
+            "the pipeline was saved elsewhere at {} after you opened it; reload it to see that version",
+            stored.format("%Y-%m-%d %H:%M:%S UTC")
+        ),
+    })
 }
 
 /// Deletes tasks left out, renames through temporary names (so swapped names do not
@@ -287,6 +305,7 @@ pub fn current_input(row: &PipelineRow, tasks: &[TaskWithTemplate]) -> GraphInpu
                 fields: task_fields(t),
             })
             .collect(),
+        base_updated_at: None,
     }
 }
 

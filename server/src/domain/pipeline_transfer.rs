@@ -140,6 +140,7 @@ pub async fn import_in(tx: &mut Tx<'_>, caller: &Identity, body: &PipelineImport
         fields.name.clone_from(name);
     }
     fields.expand.demo &= caller.is_admin();
-    let input = GraphInput { pipeline: PipelineInput { project_id: body.project_id, fields }, tasks };
+    let input =
+        GraphInput { pipeline: PipelineInput { project_id: body.project_id, fields }, tasks, base_updated_at: None };
     pipeline_graph::save(tx, caller, None, &input).await.map_err(in_document)
 }

@@ -183,7 +183,8 @@ pub async fn save_graph(db: &Db, caller: &Identity, id: PipelineId, input: Graph
 
 /// Replaces the settings only; the tasks stay.
 pub async fn update(db: &Db, caller: &Identity, id: PipelineId, input: PipelineInput) -> Result<Pipeline> {
-    edit(db, caller, id, |current| Ok(GraphInput { pipeline: input, tasks: current.tasks })).await?;
+    edit(db, caller, id, |current| Ok(GraphInput { pipeline: input, tasks: current.tasks, base_updated_at: None }))
+        .await?;
     get(db, caller, id).await
 }
 

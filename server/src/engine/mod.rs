@@ -45,6 +45,8 @@ pub struct Inner {
     streams: Mutex<HashMap<(String, String), LiveOutput>>,
     /// Places for debug shells ([`terminal::MAX_SHELLS`]).
     pub shells: Arc<tokio::sync::Semaphore>,
+    /// Open debug shells: sessions, and how many each user holds.
+    pub shell_book: Mutex<terminal::ShellBook>,
 }
 
 impl Inner {
@@ -106,12 +108,27 @@ impl Engine {
                 active: Mutex::default(),
                 streams: Mutex::default(),
                 shells: Arc::new(tokio::sync::Semaphore::new(terminal::MAX_SHELLS)),
+                shell_book: Mutex::default(),
             }),
         }
     }
 
     pub fn inner(&self) -> &Inner {
         &self.inner
+    }
+
+    /// Books a debug shell for `user` (at most [`terminal::MAX_SHELLS_PER_USER`] each);
+    /// the ticket gives the place back when dropped.
+    pub fn book_shell(&self, user: i64) -> Option<terminal::ShellTicket> {
+        terminal::ShellTicket::book(self.inner.clone(), user)
+    }
+
+    /// Ends every open debug shell and its jobs (at shutdown).
+    pub fn end_shells(&self) {
+        let sessions = self.inner.shell_book.lock().unwrap_or_else(std::sync::PoisonError::into_inner).sessions();
+        for session in sessions {
+            terminal::kill_session(session);
+        }
     }
 
     /// Starts a recorded run.
@@ -163,8 +180,12 @@ impl Engine {
 
     /// Ends, in a true state, the runs a previous server process left unfinished: their
     /// leftover processes are killed (found by their environment, so even a task whose start
-    /// was never recorded is), tasks that had started failed, waiting tasks cancelled.
+    /// was never recorded is), tasks that had started failed, waiting tasks cancelled. Debug
+    /// shells it left are killed too: nobody is at their terminals any more.
     pub async fn reconcile(&self, db: &Db) -> Result<usize, DbError> {
+        for group in orphans::shells(&self.inner.data_dir) {
+            process::kill_group(group);
+        }
         let mut conn = db.read().await?;
         let stale = rows::active(&mut conn.tx()).await?;
         let mut tasks = Vec::new();

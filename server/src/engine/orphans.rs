@@ -2,7 +2,8 @@
 //! read from each process's own environment, `KFJ_RUN_ID` and `KFJ_TASK_NAME`, so a task
 //! that started just before a crash is found even when its start was never recorded, and a
 //! reused process id of an unrelated program is never touched), and the process groups of a
-//! debug shell's session (a shell with job control puts each job in a group of its own).
+//! debug shell's session (a shell with job control puts each job in a group of its own), and
+//! the debug shells a crashed server left behind.
 
 use std::collections::HashSet;
 use std::path::Path;
@@ -10,6 +11,9 @@ use std::path::Path;
 /// Environment variable naming the data dir of the server that started a process, so that
 /// two servers on one machine (whose run ids may repeat) never touch each other's.
 pub const ENGINE_VAR: &str = "CUBIST_ENGINE_DIR";
+
+/// Environment variable marking debug shells (and whatever they start).
+pub const SHELL_VAR: &str = "CUBIST_DEBUG_SHELL";
 
 /// A leftover task process: its process group, run and task.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,26 +23,52 @@ pub struct Orphan {
     pub task: String,
 }
 
+/// What a process's environment says about where it comes from.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Tags {
+    run_id: Option<String>,
+    task: Option<String>,
+    engine: Option<String>,
+    shell: bool,
+}
+
+/// Every process of this user with its process group and tags, started by the server of
+/// `engine_dir`.
+fn tagged(engine_dir: &Path) -> Vec<(i64, Tags)> {
+    let Ok(entries) = std::fs::read_dir("/proc") else { return Vec::new() };
+    entries
+        .filter_map(Result::ok)
+        .filter_map(|entry| entry.file_name().to_str()?.parse::<i64>().ok())
+        .filter_map(|pid| {
+            let tags = tags(&std::fs::read(format!("/proc/{pid}/environ")).ok()?);
+            if tags.engine.as_deref().map(Path::new) != Some(engine_dir) {
+                return None;
+            }
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+            Some((group_and_session(&stat)?.0, tags))
+        })
+        .collect()
+}
+
 /// Every process of this user, started by the server of `engine_dir`, whose environment
 /// names one of `run_ids`.
 pub fn find(engine_dir: &Path, run_ids: &HashSet<&str>) -> Vec<Orphan> {
     if run_ids.is_empty() {
         return Vec::new();
     }
-    let Ok(entries) = std::fs::read_dir("/proc") else { return Vec::new() };
-    entries
-        .filter_map(Result::ok)
-        .filter_map(|entry| entry.file_name().to_str()?.parse::<i64>().ok())
-        .filter_map(|pid| {
-            let env = std::fs::read(format!("/proc/{pid}/environ")).ok()?;
-            let (run_id, task, engine) = run_and_task(&env)?;
-            if !run_ids.contains(run_id.as_str()) || Path::new(&engine) != engine_dir {
-                return None;
-            }
-            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-            Some(Orphan { group: group_and_session(&stat)?.0, run_id, task })
+    tagged(engine_dir)
+        .into_iter()
+        .filter_map(|(group, tags)| {
+            let run_id = tags.run_id.filter(|r| run_ids.contains(r.as_str()))?;
+            Some(Orphan { group, run_id, task: tags.task? })
         })
         .collect()
+}
+
+/// The process groups of debug shells (and their jobs) started by the server of
+/// `engine_dir`: after a crash, nobody is at their terminals any more.
+pub fn shells(engine_dir: &Path) -> HashSet<i64> {
+    tagged(engine_dir).into_iter().filter(|(_, tags)| tags.shell).map(|(group, _)| group).collect()
 }
 
 /// The process groups of every process in session `session` (a shell's process id).
@@ -53,20 +83,21 @@ pub fn session_groups(session: i64) -> HashSet<i64> {
         .collect()
 }
 
-/// The run id, task name and engine dir in a NUL-separated environment block.
-fn run_and_task(env: &[u8]) -> Option<(String, String, String)> {
-    let (mut run_id, mut task, mut engine) = (None, None, None);
+/// The tags in a NUL-separated environment block.
+fn tags(env: &[u8]) -> Tags {
+    let mut tags = Tags::default();
     for var in env.split(|b| *b == 0) {
         let Some((key, value)) = var.iter().position(|b| *b == b'=').map(|at| var.split_at(at)) else { continue };
         let value = || Some(String::from_utf8_lossy(&value[1..]).into_owned());
         match key {
-            b"KFJ_RUN_ID" => run_id = value(),
-            b"KFJ_TASK_NAME" => task = value(),
-            k if k == ENGINE_VAR.as_bytes() => engine = value(),
+            b"KFJ_RUN_ID" => tags.run_id = value(),
+            b"KFJ_TASK_NAME" => tags.task = value(),
+            k if k == ENGINE_VAR.as_bytes() => tags.engine = value(),
+            k if k == SHELL_VAR.as_bytes() => tags.shell = true,
             _ => {}
         }
     }
-    Some((run_id?, task?, engine?))
+    tags
 }
 
 /// The process group and session in a `/proc/<pid>/stat` line (its fifth and sixth fields;
@@ -82,10 +113,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn reads_run_and_task_from_an_environment_block() {
+    fn reads_the_tags_of_an_environment_block() {
         let env = b"PATH=/bin\0KFJ_TASK_NAME=fit\0KFJ_RUN_ID=run-7-abc\0CUBIST_ENGINE_DIR=/d\0HOME=/x\0";
-        assert_eq!(run_and_task(env), Some(("run-7-abc".into(), "fit".into(), "/d".into())));
-        assert_eq!(run_and_task(b"PATH=/bin\0KFJ_RUN_ID=r\0KFJ_TASK_NAME=t\0"), None);
+        let expected = Tags {
+            run_id: Some("run-7-abc".into()),
+            task: Some("fit".into()),
+            engine: Some("/d".into()),
+            shell: false,
+        };
+        assert_eq!(tags(env), expected);
+        assert!(tags(b"CUBIST_DEBUG_SHELL=1\0").shell);
+        assert_eq!(tags(b"garbage\0=\0"), Tags::default());
     }
 
     #[test]

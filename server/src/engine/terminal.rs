@@ -3,17 +3,22 @@
 //! own, so that ending it (terminal closed, task cleared, server stopping) ends every job
 //! it started.
 
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use nix::sys::signal::{Signal, killpg};
 use nix::unistd::Pid;
 
-use super::orphans;
 use super::process::INHERITED_ENV;
+use super::{Inner, orphans};
 
 /// Most debug shells open at once on one server.
 pub const MAX_SHELLS: usize = 16;
+
+/// Most debug shells one user may have open at once.
+pub const MAX_SHELLS_PER_USER: usize = 4;
 
 /// How long a shell has to end after its terminal hangs up before it is killed.
 const HANGUP_GRACE: Duration = Duration::from_millis(500);
@@ -60,6 +65,7 @@ pub fn spawn(launch: &ShellLaunch) -> std::io::Result<Shell> {
     command = command
         .envs(launch.env.iter().map(|(k, v)| (k, v)))
         .env(orphans::ENGINE_VAR, &launch.engine_dir)
+        .env(orphans::SHELL_VAR, "1")
         .env("TERM", "xterm-256color")
         .env("PS1", prompt)
         .kill_on_drop(true);
@@ -93,11 +99,66 @@ pub async fn end(child: &mut tokio::process::Child, session: i64) -> Option<i32>
     }
 }
 
-/// Kills every process group of a session.
+/// Kills every process group of a session (found by scanning, so that a reaped leader's
+/// process id, free for reuse, is never signalled).
 pub fn kill_session(session: i64) {
-    let mut groups = orphans::session_groups(session);
-    groups.insert(session);
-    for group in groups {
+    for group in orphans::session_groups(session) {
         super::process::kill_group(group);
+    }
+}
+
+/// The open debug shells of a server.
+#[derive(Debug, Default)]
+pub struct ShellBook {
+    per_user: HashMap<i64, usize>,
+    sessions: HashSet<i64>,
+}
+
+impl ShellBook {
+    pub fn sessions(&self) -> Vec<i64> {
+        self.sessions.iter().copied().collect()
+    }
+}
+
+/// A booked place for one user's shell; dropping it gives the place back.
+pub struct ShellTicket {
+    inner: Arc<Inner>,
+    user: i64,
+    session: Option<i64>,
+}
+
+impl ShellTicket {
+    /// Books a place for `user`, unless they hold [`MAX_SHELLS_PER_USER`] already.
+    pub(super) fn book(inner: Arc<Inner>, user: i64) -> Option<Self> {
+        {
+            let mut book = inner.shell_book.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let held = book.per_user.entry(user).or_default();
+            if *held >= MAX_SHELLS_PER_USER {
+                return None;
+            }
+            *held += 1;
+        }
+        Some(Self { inner, user, session: None })
+    }
+
+    /// Records the shell's session, so that a stopping server ends it.
+    pub fn started(&mut self, session: i64) {
+        self.session = Some(session);
+        self.inner.shell_book.lock().unwrap_or_else(std::sync::PoisonError::into_inner).sessions.insert(session);
+    }
+}
+
+impl Drop for ShellTicket {
+    fn drop(&mut self) {
+        let mut book = self.inner.shell_book.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(held) = book.per_user.get_mut(&self.user) {
+            *held = held.saturating_sub(1);
+            if *held == 0 {
+                book.per_user.remove(&self.user);
+            }
+        }
+        if let Some(session) = self.session {
+            book.sessions.remove(&session);
+        }
     }
 }

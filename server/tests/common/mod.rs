@@ -6,6 +6,8 @@
 
 #![allow(dead_code, clippy::unwrap_used)]
 
+pub mod terminal;
+
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
