@@ -245,6 +245,14 @@ on_both_backends!(live_logs_stream_while_the_task_runs, async |app: TestApp| {
     let (_, after) = ann.get(&format!("/api/v1/runs/{run_id}/tasks/talker/logs/stream")).await;
     assert_eq!(after.as_str().unwrap().matches("data: line-").count(), 4, "a finished task's stream is its last log");
 
+    // A task still waiting for its upstream is followed from its first byte once it starts.
+    let steps: &[Step] = &[("first", "sleep 0.5", 0, 0, false), ("second", "echo from-second", 0, 0, false)];
+    let chain = pipeline(&ann, "chain", steps, json!({"second": ["first"]}), 1).await;
+    let chained = start(&ann, chain).await;
+    let (status, body) = ann.get(&format!("/api/v1/runs/{chained}/tasks/second/logs/stream")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body.as_str().unwrap().matches("data: from-second").count(), 1, "{body}");
+
     let tasks: Value = ann.get_as(&format!("/api/v1/pipelines/{id}/tasks")).await;
     let talker = tasks[0]["id"].as_i64().unwrap();
     let (status, single) = ann.post(&format!("/api/v1/tasks/{talker}/run"), &json!({})).await;

@@ -377,6 +377,28 @@ pub struct Follow {
     /// The log's length when it was read: live chunks before it were already sent.
     pub end: u64,
     pub live: Option<tokio::sync::broadcast::Receiver<crate::engine::process::LogChunk>>,
+    /// Set when the task has not started: the stream waits for it.
+    pub waiting: Option<WaitForStart>,
+}
+
+/// A task that has not started yet, to be followed once it does.
+pub struct WaitForStart {
+    engine: Engine,
+    run_id: String,
+    task: String,
+}
+
+impl WaitForStart {
+    /// Waits for the task to start, then returns its live output and what it wrote before
+    /// the subscription (the first attempt's log so far); `None` if its run ended without it.
+    pub async fn started(
+        self,
+    ) -> Option<(tokio::sync::broadcast::Receiver<crate::engine::process::LogChunk>, Vec<u8>, u64)> {
+        let live = self.engine.await_stream(&self.run_id, &self.task).await?;
+        let path = self.engine.inner().log_dir(&self.run_id, &self.task).join("attempt-1.log");
+        let (so_far, end, _) = read_end(&path, TAIL_BYTES).await.ok()?;
+        Some((live, so_far, end))
+    }
 }
 
 /// Follows a task's output: what was written so far, then (while it runs) every new chunk.
@@ -389,5 +411,10 @@ pub async fn follow(db: &Db, engine: &Engine, caller: &Identity, run_id: &str, t
     };
     let path = engine.inner().log_dir(run_id, task).join(format!("attempt-{attempt}.log"));
     let (so_far, end, _) = read_end(&path, TAIL_BYTES).await?;
-    Ok(Follow { attempt, so_far, end, live })
+    let waiting = (live.is_none() && status == RunStatus::Pending).then(|| WaitForStart {
+        engine: engine.clone(),
+        run_id: run_id.to_owned(),
+        task: task.to_owned(),
+    });
+    Ok(Follow { attempt, so_far, end, live, waiting })
 }

@@ -47,6 +47,8 @@ pub struct Inner {
     pub shells: Arc<tokio::sync::Semaphore>,
     /// Open debug shells: sessions, and how many each user holds.
     pub shell_book: Mutex<terminal::ShellBook>,
+    /// Wakes followers of tasks that have not started: a stream opened or a run ended.
+    opened: tokio::sync::Notify,
 }
 
 impl Inner {
@@ -67,6 +69,8 @@ impl Inner {
         let (live, _) = broadcast::channel(LIVE_BUFFER);
         let mut streams = self.streams.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         streams.insert((run_id.to_owned(), task.to_owned()), (run_pk, live.clone()));
+        drop(streams);
+        self.opened.notify_waiters();
         live
     }
 
@@ -109,6 +113,7 @@ impl Engine {
                 streams: Mutex::default(),
                 shells: Arc::new(tokio::sync::Semaphore::new(terminal::MAX_SHELLS)),
                 shell_book: Mutex::default(),
+                opened: tokio::sync::Notify::new(),
             }),
         }
     }
@@ -131,6 +136,25 @@ impl Engine {
         }
     }
 
+    /// Follows a task that has not started yet: waits until its output opens (then follows
+    /// it) or its run ends without running it (then `None`).
+    pub async fn await_stream(&self, run_id: &str, task: &str) -> Option<broadcast::Receiver<process::LogChunk>> {
+        loop {
+            let opened = self.inner.opened.notified();
+            tokio::pin!(opened);
+            opened.as_mut().enable();
+            if let Some(live) = self.inner.subscribe(run_id, task) {
+                return Some(live);
+            }
+            let running =
+                self.inner.active.lock().unwrap_or_else(std::sync::PoisonError::into_inner).contains_key(run_id);
+            if !running {
+                return None;
+            }
+            opened.await;
+        }
+    }
+
     /// Starts a recorded run.
     pub fn submit(&self, run_pk: i64, plan: Plan) {
         let (stop, cancel) = watch::channel(false);
@@ -146,6 +170,7 @@ impl Engine {
                 active.remove(&key);
             }
             drop(active);
+            inner.opened.notify_waiters();
             let _ = finished.send(true);
         });
         active.insert(run_id, Running { pk: run_pk, stop, done });
