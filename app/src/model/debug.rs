@@ -30,8 +30,6 @@ pub enum TerminalControl {
 
 /// Close code of a shell that ended by itself; the reason says how (`exit 0`).
 pub const TERMINAL_CLOSE_EXITED: u16 = 4000;
-/// Close code of a shell ended because its task was cleared or the server stops.
-pub const TERMINAL_CLOSE_ENDED: u16 = 4001;
 
 /// A terminal size within what a pseudo-terminal accepts.
 pub fn terminal_size(cols: u16, rows: u16) -> (u16, u16) {

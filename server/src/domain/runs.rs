@@ -310,7 +310,9 @@ async fn read_end(path: &std::path::Path, max: u64) -> Result<(Vec<u8>, u64, u64
         file.seek(std::io::SeekFrom::Start(skip)).await?;
         let mut bytes = Vec::with_capacity(usize::try_from(len - skip).unwrap_or(0));
         file.read_to_end(&mut bytes).await?;
-        Ok::<_, std::io::Error>((bytes, len, skip))
+        // The file may have grown since its length was read: the end is what was read.
+        let end = skip + bytes.len() as u64;
+        Ok::<_, std::io::Error>((bytes, end, skip))
     };
     read.await.map_err(|e| Error::Unavailable(format!("cannot read the log: {e}")))
 }
