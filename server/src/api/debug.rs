@@ -66,7 +66,7 @@ async fn debug_task(
     let Ok(upgrade) = upgrade else {
         return Ok(Json(info).into_response());
     };
-    let open = debug_shells::open(&state.engine, &caller, launch, size.cols, size.rows)?;
+    let open = debug_shells::open(&state.engine, &caller, &launch, size.cols, size.rows)?;
     let upgrade = upgrade.max_message_size(terminal_socket::MAX_MESSAGE).max_frame_size(terminal_socket::MAX_MESSAGE);
     let mut response = upgrade.on_upgrade(move |socket| terminal_socket::serve(socket, open));
     response.extensions_mut().insert(AuditThis);
@@ -85,14 +85,13 @@ fn check_origin(headers: &HeaderMap) -> Result<(), ApiError> {
     else {
         return Err(cross_site());
     };
-    let default_port = if scheme == "https" { 443 } else { 80 };
     let names_this_server = ["x-forwarded-host", "host"]
         .iter()
         .filter_map(|name| headers.get(*name)?.to_str().ok())
         .flat_map(|value| value.split(','))
         .filter_map(|authority| url::Url::parse(&format!("{scheme}://{}", authority.trim())).ok())
         .any(|seen| {
-            seen.host_str().is_some_and(|h| h.eq_ignore_ascii_case(host)) && seen.port().unwrap_or(default_port) == port
+            seen.host_str().is_some_and(|h| h.eq_ignore_ascii_case(host)) && seen.port_or_known_default() == Some(port)
         });
     if names_this_server { Ok(()) } else { Err(cross_site()) }
 }

@@ -55,13 +55,12 @@ pub async fn prepare(
         workdir: cwd.display().to_string(),
         location: "host".into(),
     };
-    let launch =
-        ShellLaunch { program, env: planned.env.clone(), cwd, engine_dir: inner.data_dir.clone(), cols: 80, rows: 24 };
+    let launch = ShellLaunch { program, env: planned.env.clone(), cwd, engine_dir: inner.data_dir.clone() };
     Ok((info, launch))
 }
 
 /// Opens the shell at the terminal's size, if a place is free.
-pub fn open(engine: &Engine, caller: &Identity, mut launch: ShellLaunch, cols: u16, rows: u16) -> Result<OpenShell> {
+pub fn open(engine: &Engine, caller: &Identity, launch: &ShellLaunch, cols: u16, rows: u16) -> Result<OpenShell> {
     let mut ticket = engine.book_shell(caller.user_id.0).ok_or_else(|| {
         Error::Unavailable(format!(
             "you have {} debug shells open, the most one user may; close one first",
@@ -71,8 +70,9 @@ pub fn open(engine: &Engine, caller: &Identity, mut launch: ShellLaunch, cols: u
     let place = engine.inner().shells.clone().try_acquire_owned().map_err(|_| {
         Error::Unavailable(format!("{} debug shells are open on this server, the most it allows", terminal::MAX_SHELLS))
     })?;
-    (launch.cols, launch.rows) = terminal_size(cols, rows);
-    let shell = terminal::spawn(&launch).map_err(|e| Error::Unavailable(format!("the shell could not start: {e}")))?;
+    let (cols, rows) = terminal_size(cols, rows);
+    let shell = terminal::spawn(launch, cols, rows)
+        .map_err(|e| Error::Unavailable(format!("the shell could not start: {e}")))?;
     ticket.started(shell.session);
     tracing::info!(shell = %launch.program.display(), session = shell.session, user = %caller.username, "debug shell opened");
     Ok(OpenShell { shell, place, ticket })

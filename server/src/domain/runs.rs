@@ -277,7 +277,7 @@ pub async fn logs(
 ) -> Result<String> {
     let (_, attempts) = visible_task(db, caller, run_id, task).await?;
     let attempt = query.attempt.or_else(|| attempts.last().map(|a| a.number)).unwrap_or(1);
-    let path = engine.inner().log_dir(run_id, task).join(format!("attempt-{attempt}.log"));
+    let path = engine.inner().attempt_log(run_id, task, attempt);
     let (bytes, _, omitted) = read_end(&path, if query.tail.is_some() { TAIL_BYTES } else { WHOLE_BYTES }).await?;
     let text = String::from_utf8_lossy(&bytes).into_owned();
     Ok(match query.tail {
@@ -397,7 +397,7 @@ impl WaitForStart {
         self,
     ) -> Option<(tokio::sync::broadcast::Receiver<crate::engine::process::LogChunk>, Vec<u8>, u64)> {
         let live = self.engine.await_stream(&self.run_id, &self.task).await?;
-        let path = self.engine.inner().log_dir(&self.run_id, &self.task).join("attempt-1.log");
+        let path = self.engine.inner().attempt_log(&self.run_id, &self.task, 1);
         let (so_far, end, _) = read_end(&path, TAIL_BYTES).await.ok()?;
         Some((live, so_far, end))
     }
@@ -411,7 +411,7 @@ pub async fn follow(db: &Db, engine: &Engine, caller: &Identity, run_id: &str, t
         (RunStatus::Running, true) => u32::try_from(attempts.len()).unwrap_or(0) + 1,
         _ => attempts.last().map_or(1, |a| a.number),
     };
-    let path = engine.inner().log_dir(run_id, task).join(format!("attempt-{attempt}.log"));
+    let path = engine.inner().attempt_log(run_id, task, attempt);
     let (so_far, end, _) = read_end(&path, TAIL_BYTES).await?;
     let waiting = (live.is_none() && status == RunStatus::Pending).then(|| WaitForStart {
         engine: engine.clone(),

@@ -87,7 +87,7 @@ async fn run_task(
             env: &task.env,
             cwd: &cwd,
             engine_dir: &inner.data_dir,
-            log: logs.join(format!("attempt-{number}.log")),
+            log: inner.attempt_log(&plan.run_id, &task.name, number),
             timeout: (task.timeout_secs > 0).then(|| Duration::from_secs(u64::from(task.timeout_secs))),
             number,
             live: live.clone(),

@@ -64,6 +64,11 @@ impl Inner {
         self.run_dir(run_id).join("logs").join(task)
     }
 
+    /// The log file of attempt `number` of a task.
+    pub fn attempt_log(&self, run_id: &str, task: &str, number: u32) -> PathBuf {
+        self.log_dir(run_id, task).join(format!("attempt-{number}.log"))
+    }
+
     /// Opens the live output of a task that starts now.
     pub fn open_stream(&self, run_pk: i64, run_id: &str, task: &str) -> broadcast::Sender<process::LogChunk> {
         let (live, _) = broadcast::channel(LIVE_BUFFER);
@@ -90,6 +95,9 @@ impl Inner {
         streams.get(&(run_id.to_owned(), task.to_owned())).map(|(_, live)| live.subscribe())
     }
 }
+
+/// Why a run (and a task that had started) in flight at a crash failed.
+const INTERRUPTED: &str = "interrupted: the server stopped while it ran";
 
 /// Output chunks kept for a slow live subscriber before it skips ahead.
 const LIVE_BUFFER: usize = 256;
@@ -208,9 +216,6 @@ impl Engine {
     /// was never recorded is), tasks that had started failed, waiting tasks cancelled. Debug
     /// shells it left are killed too: nobody is at their terminals any more.
     pub async fn reconcile(&self, db: &Db) -> Result<usize, DbError> {
-        for group in orphans::shells(&self.inner.data_dir) {
-            process::kill_group(group);
-        }
         let mut conn = db.read().await?;
         let stale = rows::active(&mut conn.tx()).await?;
         let mut tasks = Vec::new();
@@ -218,8 +223,11 @@ impl Engine {
             tasks.push((run.clone(), rows::tasks_of(&mut conn.tx(), run.id).await?));
         }
         drop(conn);
-        let orphans = orphans::find(&self.inner.data_dir, &stale.iter().map(|run| run.run_id.as_str()).collect());
-        for group in orphans.iter().map(|orphan| orphan.group).collect::<std::collections::HashSet<_>>() {
+        let scanned = orphans::scan(&self.inner.data_dir);
+        let orphans = orphans::of_runs(&scanned, &stale.iter().map(|run| run.run_id.as_str()).collect());
+        let mut groups = orphans::shells(&scanned);
+        groups.extend(orphans.iter().map(|orphan| orphan.group));
+        for group in groups {
             process::kill_group(group);
         }
         let writer = &self.inner.writer;
@@ -227,10 +235,8 @@ impl Engine {
             for task in run_tasks {
                 let started = orphans.iter().any(|o| o.run_id == run.run_id && o.task == task.name);
                 let (status, message) = match RunStatus::parse(&task.status).unwrap_or(RunStatus::Pending) {
-                    RunStatus::Running => (RunStatus::Failed, "interrupted: the server stopped while it ran"),
-                    RunStatus::Pending if started => {
-                        (RunStatus::Failed, "interrupted: the server stopped while it ran")
-                    }
+                    RunStatus::Running => (RunStatus::Failed, INTERRUPTED),
+                    RunStatus::Pending if started => (RunStatus::Failed, INTERRUPTED),
                     RunStatus::Pending => (RunStatus::Cancelled, "not run: the server stopped"),
                     _ => continue,
                 };
@@ -250,7 +256,7 @@ impl Engine {
                 run.id,
                 RunChanges {
                     status: Some(RunStatus::Failed.as_str().into()),
-                    message: Some("interrupted: the server stopped while it ran".into()),
+                    message: Some(INTERRUPTED.into()),
                     finished_at: Some(Some(crate::db::now())),
                     ..RunChanges::default()
                 },

@@ -25,7 +25,7 @@ pub struct Orphan {
 
 /// What a process's environment says about where it comes from.
 #[derive(Debug, Default, PartialEq, Eq)]
-struct Tags {
+pub struct Tags {
     run_id: Option<String>,
     task: Option<String>,
     engine: Option<String>,
@@ -34,7 +34,7 @@ struct Tags {
 
 /// Every process of this user with its process group and tags, started by the server of
 /// `engine_dir`.
-fn tagged(engine_dir: &Path) -> Vec<(i64, Tags)> {
+pub fn scan(engine_dir: &Path) -> Vec<(i64, Tags)> {
     let Ok(entries) = std::fs::read_dir("/proc") else { return Vec::new() };
     entries
         .filter_map(Result::ok)
@@ -56,19 +56,23 @@ pub fn find(engine_dir: &Path, run_ids: &HashSet<&str>) -> Vec<Orphan> {
     if run_ids.is_empty() {
         return Vec::new();
     }
-    tagged(engine_dir)
-        .into_iter()
+    of_runs(&scan(engine_dir), run_ids)
+}
+
+/// The scanned processes whose environment names one of `run_ids`.
+pub fn of_runs(scanned: &[(i64, Tags)], run_ids: &HashSet<&str>) -> Vec<Orphan> {
+    scanned
+        .iter()
         .filter_map(|(group, tags)| {
-            let run_id = tags.run_id.filter(|r| run_ids.contains(r.as_str()))?;
-            Some(Orphan { group, run_id, task: tags.task? })
+            let run_id = tags.run_id.clone().filter(|r| run_ids.contains(r.as_str()))?;
+            Some(Orphan { group: *group, run_id, task: tags.task.clone()? })
         })
         .collect()
 }
 
-/// The process groups of debug shells (and their jobs) started by the server of
-/// `engine_dir`: after a crash, nobody is at their terminals any more.
-pub fn shells(engine_dir: &Path) -> HashSet<i64> {
-    tagged(engine_dir).into_iter().filter(|(_, tags)| tags.shell).map(|(group, _)| group).collect()
+/// The process groups of debug shells (and their jobs) among the scanned processes.
+pub fn shells(scanned: &[(i64, Tags)]) -> HashSet<i64> {
+    scanned.iter().filter(|(_, tags)| tags.shell).map(|(group, _)| *group).collect()
 }
 
 /// The process groups of every process in session `session` (a shell's process id).

@@ -30,8 +30,6 @@ pub struct ShellLaunch {
     pub cwd: PathBuf,
     /// The data dir of the server starting it ([`orphans::ENGINE_VAR`]).
     pub engine_dir: PathBuf,
-    pub cols: u16,
-    pub rows: u16,
 }
 
 /// A running shell: its terminal and its process (the leader of its session).
@@ -50,11 +48,12 @@ pub fn shell_program() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("/bin/sh"))
 }
 
-/// Starts the shell; its working directory is created when missing.
-pub fn spawn(launch: &ShellLaunch) -> std::io::Result<Shell> {
+/// Starts the shell on a terminal of `cols` × `rows`; its working directory is created
+/// when missing.
+pub fn spawn(launch: &ShellLaunch, cols: u16, rows: u16) -> std::io::Result<Shell> {
     std::fs::create_dir_all(&launch.cwd)?;
     let (pty, pts) = pty_process::open().map_err(std::io::Error::other)?;
-    pty.resize(pty_process::Size::new(launch.rows, launch.cols)).map_err(std::io::Error::other)?;
+    pty.resize(pty_process::Size::new(rows, cols)).map_err(std::io::Error::other)?;
     let mut command = pty_process::Command::new(&launch.program).current_dir(&launch.cwd).env_clear();
     for key in INHERITED_ENV {
         if let Ok(value) = std::env::var(key) {
