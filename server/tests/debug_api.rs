@@ -18,9 +18,7 @@ use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use common::TestApp;
 use common::terminal::{handshake, open, read_until, shell_task as task, type_line};
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_shell_has_the_task_environment_and_reports_its_exit() {
-    let app = TestApp::spawn(common::Backend::Sqlite).await;
+on_both_backends!(a_shell_has_the_task_environment_and_reports_its_exit, async |app: TestApp| {
     let admin = app.admin().await;
     let id = task(&admin, "debugged").await;
     let info: Value = admin.get_as(&format!("/api/v1/tasks/{id}/debug")).await;
@@ -53,11 +51,9 @@ async fn a_shell_has_the_task_environment_and_reports_its_exit() {
     let audit: Value = admin.get_as("/api/v1/audit-log?page_size=50").await;
     let logged = audit["items"].as_array().unwrap().iter().any(|e| e["path"] == format!("/api/v1/tasks/{id}/debug"));
     assert!(logged, "opening a shell is audited: {audit}");
-}
+});
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn closing_the_terminal_or_clearing_the_task_ends_the_shell_and_its_jobs() {
-    let app = TestApp::spawn(common::Backend::Sqlite).await;
+on_both_backends!(closing_the_terminal_or_clearing_the_task_ends_the_shell_and_its_jobs, async |app: TestApp| {
     let admin = app.admin().await;
     let id = task(&admin, "jobs").await;
 
@@ -88,11 +84,9 @@ async fn closing_the_terminal_or_clearing_the_task_ends_the_shell_and_its_jobs()
     .await
     .unwrap();
     assert_eq!(ended.as_deref(), Some("ended by a signal"));
-}
+});
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn shells_are_refused_without_permission_configuration_or_same_origin() {
-    let app = TestApp::spawn(common::Backend::Postgres).await;
+on_both_backends!(shells_are_refused_without_permission_configuration_or_same_origin, async |app: TestApp| {
     let admin = app.admin().await;
     let id = task(&admin, "guarded").await;
 
@@ -112,17 +106,15 @@ async fn shells_are_refused_without_permission_configuration_or_same_origin() {
     let (status, body) = user.get(&format!("/api/v1/tasks/{own}/debug")).await;
     assert_eq!(status, StatusCode::OK, "{body}");
 
-    let closed = TestApp::spawn_with(common::Backend::Sqlite, |c| c.host_shells = false).await;
+    let closed = TestApp::spawn_with(app.backend, |c| c.host_shells = false).await;
     let admin = closed.admin().await;
     let id = task(&admin, "closed").await;
     let (status, body) = admin.get(&format!("/api/v1/tasks/{id}/debug")).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert!(body["error"]["message"].as_str().unwrap().contains("CUBIST_HOST_SHELLS"), "{body}");
-}
+});
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn one_user_holds_a_bounded_number_of_shells() {
-    let app = TestApp::spawn(common::Backend::Sqlite).await;
+on_both_backends!(one_user_holds_a_bounded_number_of_shells, async |app: TestApp| {
     let admin = app.admin().await;
     let id = task(&admin, "many").await;
     let mut shells = Vec::new();
@@ -139,4 +131,4 @@ async fn one_user_holds_a_bounded_number_of_shells() {
         assert!(Instant::now() < deadline, "a closed terminal gives its place back");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-}
+});

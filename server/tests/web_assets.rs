@@ -10,9 +10,7 @@ use reqwest::header::{ACCEPT_ENCODING, CACHE_CONTROL, CONTENT_ENCODING, VARY};
 
 use common::TestApp;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn precompressed_assets_are_sent_to_browsers_that_accept_them() {
-    let app = TestApp::spawn(common::Backend::Sqlite).await;
+on_both_backends!(precompressed_assets_are_sent_to_browsers_that_accept_them, async |app: TestApp| {
     let dist = app.data_dir.join("dist");
     std::fs::create_dir_all(dist.join("vendor")).unwrap();
     let script = "console.log('the app');".repeat(50);
@@ -47,4 +45,4 @@ async fn precompressed_assets_are_sent_to_browsers_that_accept_them() {
     let response = get("/vendor/term.js", Some("br")).await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     assert!(response.headers().get(CACHE_CONTROL).is_none_or(|v| !v.to_str().unwrap().contains("immutable")));
-}
+});
