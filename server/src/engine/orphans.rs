@@ -139,12 +139,14 @@ mod tests {
 
     #[test]
     fn finds_a_child_process_by_its_environment() {
+        use std::os::unix::process::CommandExt;
         let run_id = format!("run-orphan-test-{}", std::process::id());
         let mut child = std::process::Command::new("sleep")
             .arg("30")
             .env("KFJ_RUN_ID", &run_id)
             .env("KFJ_TASK_NAME", "sleeper")
             .env(ENGINE_VAR, "/srv/one")
+            .process_group(0)
             .spawn()
             .expect("sleep runs");
         let found = find(Path::new("/srv/one"), &HashSet::from([run_id.as_str()]));
