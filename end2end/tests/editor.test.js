@@ -46,8 +46,36 @@ test("the homepage shows the demo gallery with its pictures", async () => {
     assert.ok(width > 0, `${src} did not load`);
   }
   await api(page, live.server.url, "POST", "/api/v1/users", { username: "dana", password: "dana-password-1" });
+  const orgs = await api(page, live.server.url, "GET", "/api/v1/projects?kind=org");
+  const publicId = orgs.items.find((p) => p.name === "public").id;
+  await api(page, live.server.url, "POST", "/api/v1/pipelines", { pipeline: { project_id: publicId, name: "admins-plan" }, tasks: [] });
   const user = await live.chrome.newPage();
+  // Pictures that fail to load give way to the fallback picture.
+  await user.route(/\/gallery\/(?!default\.svg).*/, (route) => route.fulfill({ status: 404, body: "" }));
   await login(user, live.server.url, "dana", "dana-password-1");
+  const userCards = user.locator('[data-testid="demo-card"]');
+  await userCards.first().waitFor();
+  await user.waitForFunction(() =>
+    [...document.querySelectorAll('[data-testid="demo-card"] img')].every((img) => img.src.endsWith("/gallery/default.svg") && img.complete && img.naturalWidth > 0),
+  );
+
+  await userCards.first().locator('[data-testid="copy-demo"]').click();
+  await user.waitForFunction(() => /\/pipelines\/\d+$/.test(location.pathname) && document.querySelector('[data-testid="node"]'));
+  assert.equal(await user.locator('[data-testid="read-only"]').count(), 0, "the card's copy is the user's to edit");
+  const copied = (await api(user, live.server.url, "GET", "/api/v1/pipelines?mine=true")).items.map((p) => p.name);
+  assert.equal(copied.length, 1);
+
+  await user.goto(`${live.server.url}/`);
+  const mine = user.locator('[data-testid="pipeline-table"] tbody tr');
+  await mine.first().waitFor();
+  assert.equal(await mine.count(), 1, "the tab 'mine' lists the copy");
+  assert.equal(await mine.first().locator("a").textContent(), copied[0]);
+  await user.click('[role="tab"]:nth-child(2)');
+  await user.waitForFunction(() => {
+    const rows = [...document.querySelectorAll('[data-testid="pipeline-table"] tbody tr a')].map((a) => a.textContent);
+    return rows.length === 1 && rows[0] === "admins-plan";
+  });
+
   await user.locator('[data-testid="demo-card"] a').first().click();
   await user.waitForSelector('[data-testid="read-only"]');
   assert.ok((await user.locator('[data-testid="node"]').count()) > 0, "the demo's tasks are drawn");

@@ -80,6 +80,12 @@ on_both_backends!(graph_saves_check_the_dag_and_the_arguments, async |app: TestA
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(err["error"]["details"][0]["message"].as_str().unwrap().contains("ghost"));
 
+    let twice = json!({"pipeline": {"project_id": public, "name": "train-daily", "dag": {"fit": ["prep", "prep"]}}, "tasks": tasks});
+    let (status, err) = ann.put(&format!("/api/v1/pipelines/{id}/graph"), &twice).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let message = err["error"]["details"][0]["message"].as_str().unwrap();
+    assert!(message.contains("prep") && message.contains("fit") && message.contains("twice"), "{message}");
+
     tasks[1]["name"] = json!("prep");
     tasks[0]["args"] = json!({"--epochs": 0});
     let bad = json!({"pipeline": {"project_id": public, "name": "train-daily"}, "tasks": tasks});

@@ -1,5 +1,6 @@
 //! Durability: the real `cubist` binary is killed while a run is in flight and started
-//! again on the same data dir; the run ends in a true state and its orphaned process is gone.
+//! again on the same data dir and database (SQLite and PostgreSQL); the run ends in a true
+//! state and its orphaned process is gone.
 
 #![allow(clippy::unwrap_used)]
 
@@ -7,24 +8,41 @@ mod common;
 
 use std::path::Path;
 use std::process::Stdio;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
-use common::Client;
+use common::{Backend, Client};
 
 const PASSWORD: &str = "restart-admin-password";
 
-async fn serve(data: &Path) -> (Child, String) {
+/// Runs the body once with each database: `body(backend)`.
+macro_rules! on_both_databases {
+    ($name:ident, $body:ident) => {
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$body(super::Backend::Sqlite).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                super::$body(super::Backend::Postgres).await;
+            }
+        }
+    };
+}
+
+async fn serve(data: &Path, database: &str) -> (Child, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_cubist"))
         .arg("serve")
         .env("CUBIST_ADDR", "127.0.0.1:0")
         .env("CUBIST_DATA_DIR", data)
         .env("CUBIST_STATIC_DIR", data.join("dist"))
         .env("CUBIST_ADMIN_PASSWORD", PASSWORD)
-        .env("DATABASE_URL", "")
+        .env("DATABASE_URL", database)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .kill_on_drop(true)
@@ -52,38 +70,28 @@ async fn admin(base: &str) -> Client {
     client
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_run_interrupted_by_a_crash_ends_failed_and_its_process_is_killed() {
+on_both_databases!(a_run_interrupted_by_a_crash_ends_failed_and_its_process_is_killed, crashed_run);
+
+async fn crashed_run(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
-    let (mut server, base) = serve(dir.path()).await;
+    let (_pg, database) = common::database(backend).await;
+    let (mut server, base) = serve(dir.path(), &database).await;
     let client = admin(&base).await;
-    let templates: Value = client.get_as("/api/v1/job-templates").await;
-    let shell = templates["items"].as_array().unwrap().iter().find(|t| t["name"] == "shell").unwrap()["id"].clone();
-    let projects: Value = client.get_as("/api/v1/projects?kind=org").await;
-    let public = projects["items"][0]["id"].clone();
-    let body = json!({"pipeline": {"project_id": public, "name": "crash"},
-        "tasks": [{"name": "sleeper", "template_id": shell, "args": {"script": "echo $$ > pid.txt; sleep 60"}}]});
-    let (_, created) = client.post("/api/v1/pipelines", &body).await;
-    let id = created["pipeline"]["id"].as_i64().unwrap();
-    let (_, run) = client.post(&format!("/api/v1/pipelines/{id}/runs"), &json!({})).await;
-    let run_id = run["run_id"].as_str().unwrap().to_owned();
-    let pid_file = dir.path().join("runs").join(&run_id).join("work").join("pid.txt");
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while std::fs::read_to_string(&pid_file).unwrap_or_default().trim().is_empty() {
-        assert!(Instant::now() < deadline, "the task never started");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    let pid = std::fs::read_to_string(&pid_file).unwrap().trim().to_owned();
+    let steps = [("sleeper", "echo $$ > pid.txt; sleep 60", 0, 0, false), ("after", "echo never", 0, 0, false)];
+    let id = common::runs::pipeline(&client, "crash", &steps, json!({"after": ["sleeper"]}), 1).await;
+    let run_id = common::runs::start(&client, id).await;
+    let pid = common::runs::wait_for_file(&dir.path().join("runs").join(&run_id).join("work").join("pid.txt")).await;
 
     server.kill().await.unwrap();
     assert!(common::process_alive(&pid), "the task outlives the crashed server (its own process group)");
 
-    let (_server, base) = serve(dir.path()).await;
+    let (_server, base) = serve(dir.path(), &database).await;
     let client = admin(&base).await;
     let detail: Value = client.get_as(&format!("/api/v1/runs/{run_id}")).await;
     assert_eq!(detail["run"]["status"], "failed", "{detail}");
     assert!(detail["run"]["message"].as_str().unwrap().contains("interrupted"));
-    assert_eq!(detail["tasks"][0]["status"], "failed");
+    assert_eq!(common::runs::task(&detail, "sleeper")["status"], "failed");
+    assert_eq!(common::runs::task(&detail, "after")["status"], "cancelled", "what had not started never will");
     common::process_gone(&pid).await;
 }
 
@@ -101,20 +109,22 @@ async fn detached_job(client: &Client, name: &str) -> String {
     job
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn debug_shells_end_with_a_stopping_server_and_a_crashed_servers_at_the_next_start() {
+on_both_databases!(debug_shells_end_with_a_stopping_server_and_a_crashed_servers_at_the_next_start, leftover_shells);
+
+async fn leftover_shells(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
-    let (mut server, base) = serve(dir.path()).await;
+    let (_pg, database) = common::database(backend).await;
+    let (mut server, base) = serve(dir.path(), &database).await;
     let job = detached_job(&admin(&base).await, "stopped").await;
     let pid = nix::unistd::Pid::from_raw(i32::try_from(server.id().unwrap()).unwrap());
     nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).unwrap();
     tokio::time::timeout(Duration::from_secs(20), server.wait()).await.unwrap().unwrap();
     common::process_gone(&job).await;
 
-    let (mut server, base) = serve(dir.path()).await;
+    let (mut server, base) = serve(dir.path(), &database).await;
     let job = detached_job(&admin(&base).await, "crashed").await;
     server.kill().await.unwrap();
     assert!(common::process_alive(&job), "a crash leaves the job behind");
-    let (_server, _) = serve(dir.path()).await;
+    let (_server, _) = serve(dir.path(), &database).await;
     common::process_gone(&job).await;
 }

@@ -11,55 +11,8 @@ use std::time::{Duration, Instant};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use common::{Client, TestApp};
-
-/// A task of the seeded `shell` template: (name, script, retries, timeout, skip).
-type Step<'a> = (&'a str, &'a str, u32, u32, bool);
-
-async fn pipeline(client: &Client, name: &str, steps: &[Step<'_>], dag: Value, parallelism: u32) -> i64 {
-    let templates: Value = client.get_as("/api/v1/job-templates?page_size=200").await;
-    let shell = templates["items"].as_array().unwrap().iter().find(|t| t["name"] == "shell").unwrap()["id"].clone();
-    let projects: Value = client.get_as("/api/v1/projects?kind=org").await;
-    let public = projects["items"].as_array().unwrap().iter().find(|p| p["name"] == "public").unwrap()["id"].clone();
-    let tasks: Vec<Value> = steps
-        .iter()
-        .map(|(n, script, retries, timeout, skip)| {
-            json!({"name": n, "template_id": shell, "args": {"script": script}, "retries": retries, "timeout": timeout, "skip": skip})
-        })
-        .collect();
-    let body = json!({"pipeline": {"project_id": public, "name": name, "dag": dag, "parallelism": parallelism}, "tasks": tasks});
-    let (status, created) = client.post("/api/v1/pipelines", &body).await;
-    assert_eq!(status, StatusCode::CREATED, "{created}");
-    created["pipeline"]["id"].as_i64().unwrap()
-}
-
-async fn start(client: &Client, id: i64) -> String {
-    let (status, run) = client.post(&format!("/api/v1/pipelines/{id}/runs"), &json!({})).await;
-    assert_eq!(status, StatusCode::CREATED, "{run}");
-    run["run_id"].as_str().unwrap().to_owned()
-}
-
-/// Polls the run until it ends (tests only; the engine itself never polls).
-async fn finished(client: &Client, run_id: &str) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let detail: Value = client.get_as(&format!("/api/v1/runs/{run_id}")).await;
-        let status = detail["run"]["status"].as_str().unwrap().to_owned();
-        if !["pending", "running"].contains(&status.as_str()) {
-            return detail;
-        }
-        assert!(Instant::now() < deadline, "run did not finish: {detail}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
-fn task<'a>(detail: &'a Value, name: &str) -> &'a Value {
-    detail["tasks"].as_array().unwrap().iter().find(|t| t["name"] == name).unwrap()
-}
-
-fn work_file(app: &TestApp, run_id: &str, file: &str) -> String {
-    std::fs::read_to_string(app.data_dir.join("runs").join(run_id).join("work").join(file)).unwrap_or_default()
-}
+use common::TestApp;
+use common::runs::{Step, finished, pipeline, start, task, work_file};
 
 on_both_backends!(order_logs_usage_skip_and_parallelism, async |app: TestApp| {
     let ann = app.user("ann").await;

@@ -21,5 +21,6 @@ pub mod plan_args;
 pub mod plan_render;
 pub mod project_expand;
 pub mod resources;
+pub mod seed_templates;
 pub mod username;
 pub mod validation;

@@ -2,6 +2,7 @@ use serde_json::json;
 
 use super::*;
 use crate::domain::mounts::MountSource;
+use crate::domain::seed_templates::SEED_TEMPLATES;
 
 fn ctx() -> RunContext {
     RunContext {
@@ -13,26 +14,20 @@ fn ctx() -> RunContext {
     }
 }
 
-/// The templates the first start seeds, as the plan sees them.
+/// A template the first start seeds, as the plan sees it.
 fn seeded(name: &str) -> TemplateSpec {
-    let (image, command, arg, default) = match name {
-        "shell" => ("debian:bookworm-slim", "bash -c", "script", "echo \"hello from {{run_id}}\""),
-        _ => ("python:3.11-slim", "python3 -c", "code", "print('hello from Cubist')"),
-    };
+    let seed = SEED_TEMPLATES.iter().find(|t| t.name == name).unwrap();
     TemplateSpec {
         name: name.into(),
-        image: image.into(),
+        image: seed.image.into(),
         image_entrypoint: String::new(),
         workdir: String::new(),
-        command: command.into(),
+        command: seed.command.into(),
         env: String::new(),
-        volume_mount: "cache(pvc):/cache".into(),
+        volume_mount: String::new(),
         privileged: false,
         service_account: String::new(),
-        args: serde_json::from_value(
-            json!([{"label": "Task", "args": [{"name": arg, "type": "text", "default": default}]}]),
-        )
-        .unwrap(),
+        args: seed.schema(),
         pull_secret: None,
     }
 }
@@ -56,6 +51,18 @@ fn pipeline(dag: serde_json::Value) -> PipelineSpec {
 }
 
 #[test]
+fn every_seeded_template_plans_with_its_defaults() {
+    for seed in SEED_TEMPLATES {
+        let template = seeded(seed.name);
+        let args = template.args.validate(&serde_json::Map::new()).unwrap();
+        let tasks = [task(1, "t", template, serde_json::Value::Object(args))];
+        let plan = compile(&ctx(), &pipeline(json!({})), &tasks, None).unwrap();
+        assert_eq!(plan.tasks[0].image, seed.image);
+        assert_eq!(plan.tasks[0].argv.last().unwrap(), &seed.default.replace("{{run_id}}", &ctx().run_id));
+    }
+}
+
+#[test]
 fn seeded_shell_template_plan() {
     let tasks = [task(1, "hello", seeded("shell"), json!({"script": "echo \"hello from {{run_id}}\""}))];
     let plan = compile(&ctx(), &pipeline(json!({})), &tasks, None).unwrap();
@@ -74,6 +81,7 @@ fn order_upstream_overrides_and_single_task() {
     let mut launcher = seeded("shell");
     launcher.env = "TASK_RESOURCE_CPU=0.5\nREGION=us".into();
     launcher.workdir = "/mnt/{{creator}}".into();
+    launcher.volume_mount = "cache(pvc):/cache".into();
     let tasks = [
         task(3, "load", seeded("shell"), json!({"script": "echo load"})),
         task(4, "extract", launcher, json!({"script": "echo $REGION", "images": "alpine:3"})),
@@ -122,4 +130,28 @@ fn the_run_id_cannot_be_overridden() {
     let plan = compile(&ctx(), &spec, &tasks, None).unwrap();
     let ids: Vec<&str> = plan.tasks[0].env.iter().filter(|(k, _)| k == "KFJ_RUN_ID").map(|(_, v)| v.as_str()).collect();
     assert_eq!(ids, [ctx().run_id.as_str()]);
+}
+
+#[test]
+fn working_directory_precedence_gpu_placement_and_pull_secret() {
+    let mut template = seeded("shell");
+    template.workdir = "/template".into();
+    template.pull_secret = Some("hubsecret-ann".into());
+    let mut chosen = task(5, "train", template, json!({"workdir": "/arg/{{ runner }}"}));
+    chosen.fields.workdir = "/task/{{ pipeline_name }}".into();
+    chosen.fields.resources.gpu = "2(V100)".into();
+    let plan_of =
+        |t: &TaskSpec| compile(&ctx(), &pipeline(json!({})), std::slice::from_ref(t), None).unwrap().tasks.remove(0);
+    let planned = plan_of(&chosen);
+    assert_eq!(planned.workdir.as_deref(), Some("/arg/bob"), "an argument named workdir wins");
+    assert_eq!(planned.pull_secrets, ["hubsecret-ann"]);
+    assert_eq!(planned.node_selector, "org=public;gpu=true;train=true;gpu-type=V100");
+    assert!(planned.env.contains(&("KFJ_TASK_RESOURCE_GPU".into(), "2(V100)".into())));
+    chosen.fields.args.remove("workdir");
+    assert_eq!(plan_of(&chosen).workdir.as_deref(), Some("/task/etl"), "then the task's own");
+    chosen.fields.workdir = " ".into();
+    assert_eq!(plan_of(&chosen).workdir.as_deref(), Some("/template"), "then the template's");
+    chosen.fields.resources.gpu = "two".into();
+    let err = compile(&ctx(), &pipeline(json!({})), &[chosen], None).unwrap_err();
+    assert_eq!(err.field, "tasks.train.resources.gpu");
 }

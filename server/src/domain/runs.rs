@@ -251,7 +251,7 @@ pub async fn delete(db: &Db, engine: &Engine, caller: &Identity, run_id: &str) -
         Ok::<_, Error>(())
     })?;
     drop(conn);
-    let _ = std::fs::remove_dir_all(engine.inner().run_dir(run_id));
+    let _ = tokio::fs::remove_dir_all(engine.inner().run_dir(run_id)).await;
     Ok(())
 }
 

@@ -17,8 +17,8 @@ use crate::db::schema::users;
 use crate::db::users::NewUserRow;
 use crate::db::{self, Db, projects};
 use crate::{transaction, with_tx};
-use app::domain::arg_schema::ArgSchema;
 use app::domain::project_expand::OrgExpand;
+use app::domain::seed_templates::SEED_TEMPLATES;
 use app::model::{PipelineExport, PipelineImport, TemplateExpand, TemplateInput, TemplateVersion};
 
 /// Name of the built-in administrator.
@@ -64,38 +64,33 @@ fn project_row<'a>(
     }
 }
 
-/// Runtime images and the basic job templates: (image, template name, command, argument
-/// name, default argument, description).
-const TEMPLATES: &[(&str, &str, &str, &str, &str, &str)] = &[
-    ("debian:bookworm-slim", "shell", "bash -c", "script", "echo \"hello from {{run_id}}\"", "Runs a Bash script"),
-    ("python:3.11-slim", "python", "python3 -c", "code", "print('hello from Cubist')", "Runs Python code"),
-];
-
 async fn seed_templates(tx: &mut crate::db::Tx<'_>, admin: UserId, now: chrono::NaiveDateTime) -> Result<()> {
     let Some(category) = projects::by_name(tx, ProjectKind::JobTemplate, CATEGORIES[0].0).await? else {
         return Ok(());
     };
-    for (index, (image, name, command, arg, default, description)) in (1..).zip(TEMPLATES) {
-        let values = ImageValues { name: image, repository_id: None, description, entrypoint: "", updated_at: now };
+    for (index, template) in (1..).zip(SEED_TEMPLATES) {
+        let values = ImageValues {
+            name: template.image,
+            repository_id: None,
+            description: template.description,
+            entrypoint: "",
+            updated_at: now,
+        };
         let image_id = registry::insert_image(tx, &values, admin.0, now).await?;
-        let schema: ArgSchema = serde_json::from_value(serde_json::json!([{"label": "Task", "args": [
-            {"name": arg, "type": "text", "label": arg, "default": default, "description": description}
-        ]}]))
-        .unwrap_or_default();
         let input = TemplateInput {
             category_id: category.0,
-            name: (*name).to_owned(),
+            name: template.name.to_owned(),
             version: TemplateVersion::Release,
             image_id,
-            description: (*description).to_owned(),
+            description: template.description.to_owned(),
             workdir: String::new(),
-            command: (*command).to_owned(),
+            command: template.command.to_owned(),
             volume_mount: String::new(),
             env: String::new(),
             service_account: String::new(),
             privileged: false,
             host_aliases: String::new(),
-            args: schema,
+            args: template.schema(),
             demo: serde_json::Map::new(),
             expand: TemplateExpand { index, help_url: None, extra: serde_json::Map::new() },
         };

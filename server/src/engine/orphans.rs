@@ -149,7 +149,14 @@ mod tests {
             .process_group(0)
             .spawn()
             .expect("sleep runs");
-        let found = find(Path::new("/srv/one"), &HashSet::from([run_id.as_str()]));
+        // A process's environment shows in /proc only once the kernel has finished loading
+        // its program, a moment after `spawn` returns on a busy machine.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        let mut found = find(Path::new("/srv/one"), &HashSet::from([run_id.as_str()]));
+        while found.is_empty() && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(10));
+            found = find(Path::new("/srv/one"), &HashSet::from([run_id.as_str()]));
+        }
         let other_server = find(Path::new("/srv/two"), &HashSet::from([run_id.as_str()]));
         let _ = child.kill();
         let _ = child.wait();

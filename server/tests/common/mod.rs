@@ -6,6 +6,7 @@
 
 #![allow(dead_code, clippy::unwrap_used)]
 
+pub mod runs;
 pub mod terminal;
 
 use std::net::SocketAddr;
@@ -57,7 +58,7 @@ fn admin_url() -> String {
 }
 
 /// A throw-away PostgreSQL database, dropped when the test ends.
-struct PgDatabase {
+pub struct PgDatabase {
     name: String,
 }
 
@@ -97,6 +98,18 @@ fn rand_suffix() -> u32 {
     nanos % 1_000_000
 }
 
+/// A fresh database of `backend`: for PostgreSQL the throw-away database and its URL, for
+/// SQLite nothing and "" (the server's default file in its data dir).
+pub async fn database(backend: Backend) -> (Option<PgDatabase>, String) {
+    match backend {
+        Backend::Sqlite => (None, String::new()),
+        Backend::Postgres => {
+            let (db, url) = PgDatabase::create().await;
+            (Some(db), url)
+        }
+    }
+}
+
 /// A running server and what it needs to live.
 pub struct TestApp {
     pub base: String,
@@ -118,12 +131,10 @@ impl TestApp {
     /// Starts a server whose configuration `adjust` may change first.
     pub async fn spawn_with(backend: Backend, adjust: impl FnOnce(&mut Config)) -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let (pg, database) = match backend {
-            Backend::Sqlite => (None, DatabaseUrl::Sqlite(dir.path().join("cubist.db"))),
-            Backend::Postgres => {
-                let (db, url) = PgDatabase::create().await;
-                (Some(db), DatabaseUrl::Postgres(url))
-            }
+        let (pg, url) = database(backend).await;
+        let database = match pg {
+            None => DatabaseUrl::Sqlite(dir.path().join("cubist.db")),
+            Some(_) => DatabaseUrl::Postgres(url),
         };
         let mut config = Config {
             addr: "127.0.0.1:0".parse().unwrap(),
