@@ -90,8 +90,8 @@ fn SingleTaskActions(task: i64) -> impl IntoView {
             } else {
                 view! { <button class="secondary" disabled title=t_string!(i18n, editor_debug_needs)>{t!(i18n, editor_debug)}</button> }.into_any()
             }}
-            <a class="button secondary" href=run_page>{t!(i18n, editor_logs)}</a>
-            <button class="secondary" disabled=!st.editable on:click=clear>{t!(i18n, editor_clear)}</button>
+            <a class="button secondary" data-testid="task-logs" href=run_page>{t!(i18n, editor_logs)}</a>
+            <button class="secondary" data-testid="task-clear" disabled=!st.editable on:click=clear>{t!(i18n, editor_clear)}</button>
         </div>
     }
 }

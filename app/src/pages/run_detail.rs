@@ -110,7 +110,7 @@ pub fn RunDetailPage() -> impl IntoView {
                         <h1>{t!(i18n, runs_run)} " " <code>{d.run.run_id.clone()}</code></h1>
                         <span data-testid="run-status"><StatusBadge status=d.run.status /></span>
                         <a class="button secondary" href=format!("/pipelines/{}", d.run.pipeline.id)>{t!(i18n, runs_back_to_editor)}</a>
-                        {active.then(|| view! { <button class="danger" on:click=cancel>{t!(i18n, runs_cancel)}</button> })}
+                        {active.then(|| view! { <button class="danger" data-testid="run-cancel" on:click=cancel>{t!(i18n, runs_cancel)}</button> })}
                     </div>
                     <p class="muted">{d.run.pipeline.name.clone()} " · " {d.run.kind.as_str()} " · "
                         {d.run.runner.clone().unwrap_or_default()} " · " {d.run.message.clone()}</p>
