@@ -152,3 +152,60 @@ test("a save over a version saved elsewhere is refused, not lost", async () => {
   assert.equal(await second.textContent('[data-testid="save-status"]'), "Unsaved changes");
   assert.deepEqual(first.errors, []);
 });
+
+test("palette search and details; add, select all, delete, undo and redo; zoom and fit", async () => {
+  const page = await live.chrome.newPage();
+  const canvas = await newPipeline(page);
+  const items = page.locator('[data-testid="palette-item"]');
+  await page.fill('[data-testid="palette"] input[type="search"]', "pyth");
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="palette-item"]').length === 1);
+  assert.equal(await items.first().getAttribute("data-template"), "python");
+  await items.first().locator('button[title="Details"]').click();
+  assert.match(await page.textContent('[data-testid="palette"] [role="dialog"]'), /Runs Python code/);
+  await page.fill('[data-testid="palette"] input[type="search"]', "");
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="palette-item"]').length >= 2);
+
+  const add = page.locator('[data-testid="palette-item"][data-template="shell"] button[title="Add to the canvas"]');
+  await add.click();
+  await add.click();
+  const nodes = page.locator('[data-testid="node"]');
+  const count = (n) => page.waitForFunction((n) => document.querySelectorAll('[data-testid="node"]').length === n, n);
+  await count(2);
+  const box = await canvas.boundingBox();
+  await page.mouse.click(box.x + 5, box.y + 5);
+  await page.keyboard.press("Control+a");
+  assert.equal(await page.locator('[data-testid="node"].selected').count(), 2, "Ctrl+A selects every task");
+  // Delete, then undo; redo (both shortcuts) deletes again, and undo brings the tasks back.
+  for (const redo of ["Delete", "Control+Shift+Z", "Control+y"]) {
+    await page.keyboard.press(redo);
+    await count(0);
+    await page.keyboard.press("Control+z");
+    await count(2);
+  }
+  assert.equal(await page.inputValue('[data-testid="palette"] input[type="search"]'), "", "the browser's own undo stays out");
+
+  // Added at one place, the second task sits down and to the right of the first.
+  const [first, second] = [await nodes.nth(0).boundingBox(), await nodes.nth(1).boundingBox()];
+  assert.ok(second.x > first.x && second.y > first.y, "the second task does not hide the first");
+  const corner = await nodes.nth(0).locator("rect").first().boundingBox();
+  await page.mouse.click(corner.x + 6, corner.y + 6);
+  await nodes.nth(1).click({ modifiers: ["Shift"] });
+  assert.equal(await page.locator('[data-testid="node"].selected').count(), 2, "Shift-click adds to the selection");
+  await nodes.nth(1).click({ modifiers: ["Shift"] });
+  assert.equal(await page.locator('[data-testid="node"].selected').count(), 1, "and takes away");
+
+  const view = page.locator('[data-testid="canvas"] g[transform*="scale"]').first();
+  const scale = async () => Number((await view.getAttribute("transform")).match(/scale\(([\d.]+)\)/)[1]);
+  const before = await scale();
+  await page.click('button[aria-label="zoom in"]');
+  assert.ok((await scale()) > before, "zoom in enlarges");
+  await page.click('button[aria-label="zoom out"]');
+  await page.click('button[aria-label="zoom out"]');
+  assert.ok((await scale()) < before, "zoom out shrinks");
+  await page.click("text=Fit");
+  for (const node of await nodes.all()) {
+    const b = await node.boundingBox();
+    assert.ok(b.x >= box.x && b.y >= box.y && b.x + b.width <= box.x + box.width && b.y + b.height <= box.y + box.height, "fit shows every task");
+  }
+  assert.deepEqual(page.errors, []);
+});

@@ -1,6 +1,6 @@
 //! Who sees, starts and deletes runs; and what the local engine does beyond ordering: cancel
 //! ends the whole process group, mounts are folders of the data dir, CPU time is measured,
-//! retries back off.
+//! retries back off; manual runs leave the schedule's runs alone.
 
 #![allow(clippy::unwrap_used)]
 
@@ -114,4 +114,35 @@ on_both_backends!(mounts_cpu_time_and_retry_backoff, async |app: TestApp| {
     let gaps: Vec<u128> = tries.windows(2).map(|w| (w[1] - w[0]) / 1_000_000).collect();
     assert!(gaps[0] >= 450, "the first retry waits the backoff: {gaps:?} ms");
     assert!(gaps[1] >= 950 && gaps[1] > gaps[0], "the wait doubles: {gaps:?} ms");
+});
+
+on_both_backends!(a_manual_run_leaves_scheduled_runs_alone, async |app: TestApp| {
+    let ann = app.user("ann").await;
+    let id = pipeline(&ann, "nightly", &[("tick", "echo tick", 0, 0, false)], json!({}), 1).await;
+    // A run of the schedule, written as the scheduler writes its runs.
+    let scheduled = server::db::runs::NewRun {
+        run_id: "0123456789abcdef0123456789abcdef",
+        pipeline_id: id,
+        task_id: None,
+        kind: "scheduled",
+        status: "succeeded",
+        runner_id: None,
+        plan: "{}",
+        dag: "{}",
+        layout: "{}",
+        created_at: server::db::now(),
+    };
+    let mut conn = app.state.db.write().await.unwrap();
+    server::db::runs::insert(&mut conn.tx(), &scheduled, Vec::new()).await.unwrap();
+    drop(conn);
+
+    for _ in 0..2 {
+        let run_id = start(&ann, id).await;
+        finished(&ann, &run_id).await;
+    }
+    let listed: Value = ann.get_as(&format!("/api/v1/runs?pipeline_id={id}&kind=scheduled")).await;
+    assert_eq!(listed["total"], 1, "{listed}");
+    assert_eq!(listed["items"][0]["status"], "succeeded", "manual runs never clear the schedule's runs");
+    let manual: Value = ann.get_as(&format!("/api/v1/runs?pipeline_id={id}&kind=manual&status=deleted")).await;
+    assert_eq!(manual["total"], 1, "the first manual run was cleared by the second: {manual}");
 });

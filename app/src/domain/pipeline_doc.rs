@@ -24,6 +24,9 @@ pub struct Node {
     pub pos: Position,
 }
 
+/// How far apart tasks added at one place are put.
+const FREE_SPOT_STEP: f64 = 24.0;
+
 /// The whole editable pipeline.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Doc {
@@ -113,6 +116,20 @@ impl Doc {
             .map(|i| if i == 1 { base.clone() } else { format!("{base}-{i}") })
             .find(|n| !taken.contains(n.as_str()))
             .unwrap_or(base)
+    }
+
+    /// `pos`, or the first spot down and to the right of it that no task starts at: tasks
+    /// added one after another at the same place stay apart instead of hiding each other.
+    pub fn free_spot(&self, pos: Position) -> Position {
+        let taken = |p: &Position| {
+            self.nodes
+                .values()
+                .any(|n| (n.pos.x - p.x).abs() < FREE_SPOT_STEP && (n.pos.y - p.y).abs() < FREE_SPOT_STEP)
+        };
+        (0..self.nodes.len() + 1)
+            .map(|i| Position { x: pos.x + i as f64 * FREE_SPOT_STEP, y: pos.y + i as f64 * FREE_SPOT_STEP })
+            .find(|p| !taken(p))
+            .unwrap_or(pos)
     }
 
     /// Adds a task of a template at `pos` with the schema's default arguments.

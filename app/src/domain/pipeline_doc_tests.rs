@@ -108,3 +108,17 @@ fn auto_layout_separates_columns() {
     assert_eq!(doc.nodes[&k[1]].pos.x, doc.nodes[&k[2]].pos.x);
     assert_ne!(doc.nodes[&k[1]].pos.y, doc.nodes[&k[2]].pos.y);
 }
+
+#[test]
+fn tasks_added_at_one_place_stay_apart() {
+    let (mut doc, _) = doc_with(0);
+    let at = Position { x: 100.0, y: 50.0 };
+    for _ in 0..3 {
+        let spot = doc.free_spot(at);
+        doc.add_task(7, "shell", Map::new(), spot);
+    }
+    let mut spots: Vec<(f64, f64)> = doc.nodes.values().map(|n| (n.pos.x, n.pos.y)).collect();
+    spots.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    assert_eq!(spots, [(100.0, 50.0), (124.0, 74.0), (148.0, 98.0)]);
+    assert_eq!(doc.free_spot(Position { x: 500.0, y: 0.0 }), Position { x: 500.0, y: 0.0 }, "a free place is kept");
+}

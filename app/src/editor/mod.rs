@@ -57,16 +57,29 @@ fn in_form_field(ev: &web_sys::KeyboardEvent) -> bool {
 fn shortcuts(st: EditorState) -> impl Fn(web_sys::KeyboardEvent) {
     move |ev| {
         let command = ev.ctrl_key() || ev.meta_key();
+        // Letters arrive upper-case with Shift or Caps Lock (Ctrl+Shift+Z is "Z").
         let key = ev.key();
+        let key = if key.chars().count() == 1 { key.to_lowercase() } else { key };
         match (command, key.as_str()) {
             (true, "s") => {
                 ev.prevent_default();
                 st.save();
             }
             _ if in_form_field(&ev) => {}
-            (true, "z") if ev.shift_key() => st.redo(),
-            (true, "z") => st.undo(),
-            (true, "y") => st.redo(),
+            // Handled here only: the browser's own undo would also revert the last text typed
+            // into a field of the page (and focus it).
+            (true, "z") if ev.shift_key() => {
+                ev.prevent_default();
+                st.redo();
+            }
+            (true, "z") => {
+                ev.prevent_default();
+                st.undo();
+            }
+            (true, "y") => {
+                ev.prevent_default();
+                st.redo();
+            }
             (true, "a") => {
                 ev.prevent_default();
                 st.selection.set(st.doc.with_untracked(|d| d.nodes.keys().copied().collect()));

@@ -38,7 +38,8 @@ pub fn Palette() -> impl IntoView {
     let add_at_centre = move |id: i64| {
         let (w, h) = st.size.get_untracked();
         let (x, y) = st.view.get_untracked().to_world(w / 2.0, h / 2.0);
-        add_template(st, id, Position { x: x - NODE_WIDTH / 2.0, y: y - NODE_HEIGHT / 2.0 });
+        let centre = Position { x: x - NODE_WIDTH / 2.0, y: y - NODE_HEIGHT / 2.0 };
+        add_template(st, id, st.doc.with_untracked(|d| d.free_spot(centre)));
     };
     view! {
         <aside class="palette" data-testid="palette">
