@@ -88,7 +88,7 @@ async fn clear(db: &Db, engine: &Engine, old: Vec<RunRow>) -> Result<()> {
         if RunStatus::parse(&run.status).is_some_and(RunStatus::is_active) {
             engine.cancel(&run.run_id).await;
         }
-        local::remove_work(engine.inner(), &run.run_id);
+        local::remove_work(engine.inner(), &run.run_id).await;
         let mut conn = db.write().await?;
         let changes = RunChanges { status: Some(RunStatus::Deleted.as_str().into()), ..RunChanges::default() };
         rows::update_run(&mut conn.tx(), run.id, &changes).await?;
@@ -359,7 +359,13 @@ pub async fn clear_task(db: &Db, engine: &Engine, caller: &Identity, task: TaskI
         clear(db, engine, vec![run]).await?;
     }
     // Whatever else carries the run id goes too: debug shells and their jobs.
-    for process in orphans::find(&engine.inner().data_dir, &std::collections::HashSet::from([run_id.as_str()])) {
+    let data_dir = engine.inner().data_dir.clone();
+    let found = tokio::task::spawn_blocking(move || {
+        orphans::find(&data_dir, &std::collections::HashSet::from([run_id.as_str()]))
+    })
+    .await
+    .unwrap_or_default();
+    for process in found {
         process::kill_group(process.group);
     }
     Ok(())

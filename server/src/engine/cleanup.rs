@@ -13,12 +13,17 @@ const EVERY: Duration = Duration::from_secs(3600);
 /// Removes the scratch folders of runs that finished before `now - keep`; returns how many.
 pub async fn sweep(db: &Db, engine: &Engine, keep: chrono::Duration) -> Result<usize, DbError> {
     let root = engine.inner().data_dir.join("runs");
-    let Ok(entries) = std::fs::read_dir(&root) else { return Ok(0) };
-    let with_work: Vec<String> = entries
-        .flatten()
-        .filter(|e| e.path().join("work").is_dir())
-        .filter_map(|e| e.file_name().into_string().ok())
-        .collect();
+    let listed = root.clone();
+    let with_work: Vec<String> = tokio::task::spawn_blocking(move || {
+        let Ok(entries) = std::fs::read_dir(&listed) else { return Vec::new() };
+        entries
+            .flatten()
+            .filter(|e| e.path().join("work").is_dir())
+            .filter_map(|e| e.file_name().into_string().ok())
+            .collect()
+    })
+    .await
+    .unwrap_or_default();
     if with_work.is_empty() {
         return Ok(0);
     }
@@ -26,12 +31,12 @@ pub async fn sweep(db: &Db, engine: &Engine, keep: chrono::Duration) -> Result<u
     let mut conn = db.read().await?;
     let finished = rows::finished_before(&mut conn.tx(), &with_work, cutoff).await?;
     drop(conn);
-    let mut removed = 0;
-    for run_id in finished {
-        if std::fs::remove_dir_all(root.join(&run_id).join("work")).is_ok() {
-            removed += 1;
-        }
-    }
+    // Scratch folders may be large: removed on the blocking pool.
+    let removed = tokio::task::spawn_blocking(move || {
+        finished.iter().filter(|run_id| std::fs::remove_dir_all(root.join(run_id).join("work")).is_ok()).count()
+    })
+    .await
+    .unwrap_or(0);
     Ok(removed)
 }
 

@@ -3,7 +3,7 @@
 //! cancel. A failed task stops its downstream tasks; independent branches go on.
 
 use std::collections::{HashMap, HashSet};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -255,10 +255,13 @@ pub async fn execute(inner: Arc<Inner>, run_pk: i64, plan: Plan, cancel: watch::
     final_status
 }
 
-/// Removes a run's scratch folder; its logs stay.
-pub fn remove_work(inner: &Inner, run_id: &str) {
+/// Removes a run's scratch folder (on the blocking pool: it may be large); its logs stay.
+pub async fn remove_work(inner: &Inner, run_id: &str) {
     let dir = inner.work_dir(run_id);
-    if Path::new(&dir).exists() {
-        let _ = std::fs::remove_dir_all(dir);
-    }
+    let _ = tokio::task::spawn_blocking(move || {
+        if dir.exists() {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    })
+    .await;
 }
