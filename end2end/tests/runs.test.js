@@ -24,6 +24,12 @@ test("run a demo pipeline and watch it turn green; open a task's log", async () 
   await page.waitForSelector('[data-testid="task-drawer"]');
   await page.waitForFunction(() => document.querySelector('[data-testid="task-log"]')?.textContent.includes("rows kept"));
   assert.match(await page.textContent('[data-testid="task-log"]'), /\d+ rows kept/);
+  const attempt = await page.locator('[data-testid="task-drawer"] tbody tr td').allTextContents();
+  assert.equal(attempt[0], "1", "one attempt");
+  assert.equal(attempt[1], "0", "exit code 0");
+  assert.match(attempt[2], /^\d+ ms$/, "wall time");
+  assert.match(attempt[3], /^\d+ ms$/, "CPU time");
+  assert.ok(Number(attempt[4].replace(" MB", "")) > 1, `peak memory measured: ${attempt[4]}`);
   await page.click("nav.sidenav >> text=Runs");
   await page.waitForSelector('[data-testid="runs-table"] >> text=demo-data-preparation');
 
