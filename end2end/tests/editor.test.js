@@ -55,9 +55,10 @@ test("the homepage shows the demo gallery with its pictures", async () => {
   await login(user, live.server.url, "dana", "dana-password-1");
   const userCards = user.locator('[data-testid="demo-card"]');
   await userCards.first().waitFor();
-  await user.waitForFunction(() =>
-    [...document.querySelectorAll('[data-testid="demo-card"] img')].every((img) => img.src.endsWith("/gallery/default.svg") && img.complete && img.naturalWidth > 0),
-  );
+  await user.waitForFunction(() => {
+    const imgs = [...document.querySelectorAll('[data-testid="demo-card"] img')];
+    return imgs.length === 3 && imgs.every((img) => img.src.endsWith("/gallery/default.svg") && img.complete && img.naturalWidth > 0);
+  });
 
   await userCards.first().locator('[data-testid="copy-demo"]').click();
   await user.waitForFunction(() => /\/pipelines\/\d+$/.test(location.pathname) && document.querySelector('[data-testid="node"]'));
@@ -203,6 +204,7 @@ test("palette search and details; add, select all, delete, undo and redo; zoom a
   await page.click('button[aria-label="zoom out"]');
   assert.ok((await scale()) < before, "zoom out shrinks");
   await page.click("text=Fit");
+  assert.equal(await nodes.count(), 2, "both tasks are drawn");
   for (const node of await nodes.all()) {
     const b = await node.boundingBox();
     assert.ok(b.x >= box.x && b.y >= box.y && b.x + b.width <= box.x + box.width && b.y + b.height <= box.y + box.height, "fit shows every task");

@@ -18,23 +18,6 @@ use common::{Backend, Client};
 
 const PASSWORD: &str = "restart-admin-password";
 
-/// Runs the body once with each database: `body(backend)`.
-macro_rules! on_both_databases {
-    ($name:ident, $body:ident) => {
-        mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                super::$body(super::Backend::Sqlite).await;
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                super::$body(super::Backend::Postgres).await;
-            }
-        }
-    };
-}
-
 async fn serve(data: &Path, database: &str) -> (Child, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_cubist"))
         .arg("serve")

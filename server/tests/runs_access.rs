@@ -104,7 +104,7 @@ on_both_backends!(mounts_cpu_time_and_retry_backoff, async |app: TestApp| {
     let attempt = &task(&detail, "busy")["attempts"][0];
     let cpu = attempt["cpu_ms"].as_u64().unwrap();
     assert!((350..5_000).contains(&cpu), "CPU time measured: {attempt}");
-    assert!(attempt["wall_ms"].as_u64().unwrap() >= cpu / 2);
+    assert!(attempt["wall_ms"].as_u64().unwrap() >= 400, "{attempt}");
 
     let flaky = task(&detail, "flaky");
     assert_eq!(flaky["status"], "failed");

@@ -126,7 +126,8 @@ impl Doc {
                 .values()
                 .any(|n| (n.pos.x - p.x).abs() < FREE_SPOT_STEP && (n.pos.y - p.y).abs() < FREE_SPOT_STEP)
         };
-        (0..self.nodes.len() + 1)
+        // A task blocks at most two spots of the diagonal, so one of these is free.
+        (0..2 * self.nodes.len() + 1)
             .map(|i| Position { x: pos.x + i as f64 * FREE_SPOT_STEP, y: pos.y + i as f64 * FREE_SPOT_STEP })
             .find(|p| !taken(p))
             .unwrap_or(pos)

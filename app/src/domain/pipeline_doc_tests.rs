@@ -121,4 +121,7 @@ fn tasks_added_at_one_place_stay_apart() {
     spots.sort_by(|a, b| a.partial_cmp(b).unwrap());
     assert_eq!(spots, [(100.0, 50.0), (124.0, 74.0), (148.0, 98.0)]);
     assert_eq!(doc.free_spot(Position { x: 500.0, y: 0.0 }), Position { x: 500.0, y: 0.0 }, "a free place is kept");
+    let (mut between, _) = doc_with(0);
+    between.add_task(7, "shell", Map::new(), Position { x: 112.0, y: 62.0 });
+    assert_eq!(between.free_spot(at), Position { x: 148.0, y: 98.0 }, "a task between two spots blocks both");
 }

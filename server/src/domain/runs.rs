@@ -364,6 +364,7 @@ pub async fn clear_task(db: &Db, engine: &Engine, caller: &Identity, task: TaskI
         orphans::find(&data_dir, &std::collections::HashSet::from([run_id.as_str()]))
     })
     .await
+    .inspect_err(|e| tracing::warn!(error = %e, "scanning for a task's processes failed"))
     .unwrap_or_default();
     for process in found {
         process::kill_group(process.group);

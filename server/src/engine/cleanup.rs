@@ -23,6 +23,7 @@ pub async fn sweep(db: &Db, engine: &Engine, keep: chrono::Duration) -> Result<u
             .collect()
     })
     .await
+    .inspect_err(|e| tracing::warn!(error = %e, "listing run folders failed"))
     .unwrap_or_default();
     if with_work.is_empty() {
         return Ok(0);
@@ -31,13 +32,18 @@ pub async fn sweep(db: &Db, engine: &Engine, keep: chrono::Duration) -> Result<u
     let mut conn = db.read().await?;
     let finished = rows::finished_before(&mut conn.tx(), &with_work, cutoff).await?;
     drop(conn);
-    // Scratch folders may be large: removed on the blocking pool.
+    // Scratch folders may be large: removed on the blocking pool. A single-task run reuses
+    // its id, so a run started again since the query keeps its folder.
+    let inner = engine.shared();
     let removed = tokio::task::spawn_blocking(move || {
-        finished.iter().filter(|run_id| std::fs::remove_dir_all(root.join(run_id).join("work")).is_ok()).count()
+        finished
+            .iter()
+            .filter(|run_id| !inner.is_running(run_id))
+            .filter(|run_id| std::fs::remove_dir_all(root.join(run_id).join("work")).is_ok())
+            .count()
     })
-    .await
-    .unwrap_or(0);
-    Ok(removed)
+    .await;
+    removed.map_err(|e| tracing::warn!(error = %e, "removing scratch folders failed")).map_or(Ok(0), Ok)
 }
 
 /// Starts the hourly sweep.

@@ -258,10 +258,12 @@ pub async fn execute(inner: Arc<Inner>, run_pk: i64, plan: Plan, cancel: watch::
 /// Removes a run's scratch folder (on the blocking pool: it may be large); its logs stay.
 pub async fn remove_work(inner: &Inner, run_id: &str) {
     let dir = inner.work_dir(run_id);
-    let _ = tokio::task::spawn_blocking(move || {
-        if dir.exists() {
-            let _ = std::fs::remove_dir_all(dir);
-        }
+    let removed = tokio::task::spawn_blocking(move || match std::fs::remove_dir_all(&dir) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+        _ => Ok(()),
     })
     .await;
+    if let Ok(Err(e)) = removed {
+        tracing::warn!(run_id, error = %e, "could not remove a run's scratch folder");
+    }
 }

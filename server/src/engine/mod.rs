@@ -52,6 +52,11 @@ pub struct Inner {
 }
 
 impl Inner {
+    /// Whether a run with this id is in flight on this engine.
+    pub fn is_running(&self, run_id: &str) -> bool {
+        self.active.lock().unwrap_or_else(std::sync::PoisonError::into_inner).contains_key(run_id)
+    }
+
     pub fn run_dir(&self, run_id: &str) -> PathBuf {
         self.data_dir.join("runs").join(run_id)
     }
@@ -130,6 +135,11 @@ impl Engine {
         &self.inner
     }
 
+    /// The engine's state, for work handed to the blocking pool.
+    pub fn shared(&self) -> Arc<Inner> {
+        Arc::clone(&self.inner)
+    }
+
     /// Books a debug shell for `user` (at most [`terminal::MAX_SHELLS_PER_USER`] each);
     /// the ticket gives the place back when dropped.
     pub fn book_shell(&self, user: i64) -> Option<terminal::ShellTicket> {
@@ -154,9 +164,7 @@ impl Engine {
             if let Some(live) = self.inner.subscribe(run_id, task) {
                 return Some(live);
             }
-            let running =
-                self.inner.active.lock().unwrap_or_else(std::sync::PoisonError::into_inner).contains_key(run_id);
-            if !running {
+            if !self.inner.is_running(run_id) {
                 return None;
             }
             opened.await;

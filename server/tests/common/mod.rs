@@ -53,6 +53,26 @@ macro_rules! on_both_backends {
     };
 }
 
+/// Runs `body(backend)` once with each database, for tests that start servers themselves.
+#[macro_export]
+macro_rules! on_both_databases {
+    ($name:ident, $body:ident) => {
+        mod $name {
+            use super::*;
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$body(common::Backend::Sqlite).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                super::$body(common::Backend::Postgres).await;
+            }
+        }
+    };
+}
+
 fn admin_url() -> String {
     std::env::var("CUBIST_TEST_POSTGRES").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
 }
