@@ -3,7 +3,7 @@
 //! socket is closed with its exit status; when the socket goes (closed, or silent through
 //! two pings), the shell and its jobs end.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use app::model::{TERMINAL_CLOSE_EXITED, TerminalControl, terminal_size};
@@ -32,20 +32,37 @@ enum Ended {
     ShellExited,
 }
 
-/// When the browser was last heard from, in milliseconds since the session began.
+/// When the browser was last heard from, in milliseconds since the session began, and
+/// whether its typing is waiting for the shell (a full terminal input buffer: while the
+/// shell does not read, the socket is not read either, so pongs cannot be heard).
 struct Heard {
     start: Instant,
     at: AtomicU64,
+    delivering: AtomicBool,
 }
 
 impl Heard {
+    fn new(start: Instant) -> Self {
+        Self { start, at: AtomicU64::new(0), delivering: AtomicBool::new(false) }
+    }
+
     fn now(&self) {
         let elapsed = u64::try_from(self.start.elapsed().as_millis()).unwrap_or(u64::MAX);
         self.at.store(elapsed, Ordering::Relaxed);
     }
 
-    fn silent_for(&self) -> Duration {
-        self.start.elapsed().saturating_sub(Duration::from_millis(self.at.load(Ordering::Relaxed)))
+    /// Marks typing as waiting for the shell, or delivered (which counts as hearing it).
+    fn delivering(&self, waiting: bool) {
+        self.delivering.store(waiting, Ordering::Relaxed);
+        if !waiting {
+            self.now();
+        }
+    }
+
+    /// Whether the browser is gone: silent through two pings, and not waiting on the shell.
+    fn gone(&self) -> bool {
+        let silent = self.start.elapsed().saturating_sub(Duration::from_millis(self.at.load(Ordering::Relaxed)));
+        silent > 2 * PING_EVERY && !self.delivering.load(Ordering::Relaxed)
     }
 }
 
@@ -55,7 +72,7 @@ pub async fn serve(socket: WebSocket, open: OpenShell) {
     let terminal::Shell { pty, mut child, session } = shell;
     let (mut output, input) = pty.into_split();
     let (mut sink, mut stream) = socket.split();
-    let heard = Heard { start: Instant::now(), at: AtomicU64::new(0) };
+    let heard = Heard::new(Instant::now());
     let ended = tokio::select! {
         () = keystrokes(&mut stream, input, &heard) => Ended::BrowserLeft,
         ended = screen(&mut output, &mut sink, &heard) => ended,
@@ -84,7 +101,10 @@ async fn keystrokes(stream: &mut SplitStream<WebSocket>, mut input: OwnedWritePt
         heard.now();
         match message {
             Message::Binary(bytes) => {
-                if input.write_all(&bytes).await.is_err() {
+                heard.delivering(true);
+                let written = input.write_all(&bytes).await;
+                heard.delivering(false);
+                if written.is_err() {
                     return std::future::pending().await;
                 }
             }
@@ -112,7 +132,7 @@ async fn screen(output: &mut OwnedReadPty, sink: &mut SplitSink<WebSocket, Messa
                 Ok(n) => sink.send(Message::Binary(Bytes::copy_from_slice(&buf[..n]))).await,
             },
             _ = pings.tick() => {
-                if heard.silent_for() > 2 * PING_EVERY {
+                if heard.gone() {
                     return Ended::BrowserLeft;
                 }
                 sink.send(Message::Ping(Bytes::new())).await
@@ -121,5 +141,22 @@ async fn screen(output: &mut OwnedReadPty, sink: &mut SplitSink<WebSocket, Messa
         if sent.is_err() {
             return Ended::BrowserLeft;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_browser_is_gone_after_two_silent_pings_unless_its_typing_waits_for_the_shell() {
+        let Some(long_ago) = Instant::now().checked_sub(3 * PING_EVERY) else { return };
+        let heard = Heard::new(long_ago);
+        assert!(heard.gone(), "silent since the start");
+        heard.delivering(true);
+        assert!(!heard.gone(), "its keystrokes are still being delivered");
+        heard.delivering(false);
+        assert!(!heard.gone(), "delivered keystrokes count as hearing it");
+        assert!(!Heard::new(Instant::now()).gone());
     }
 }
