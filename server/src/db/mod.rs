@@ -132,6 +132,30 @@ macro_rules! transaction {
     };
 }
 
+/// Runs `$body` (like [`transaction!`]) reading one moment of the database: a read-only
+/// `REPEATABLE READ` transaction on PostgreSQL, whose default gives every statement a
+/// snapshot of its own; a transaction on SQLite, where a WAL reader keeps the database as
+/// of its first read.
+#[macro_export]
+macro_rules! snapshot {
+    ($conn:expr, |$tx:ident| $body:expr) => {
+        match $conn {
+            $crate::db::Conn::Postgres(object) => {
+                object
+                    .build_transaction()
+                    .read_only()
+                    .repeatable_read()
+                    .run(async |c| {
+                        let $tx = &mut $crate::db::Tx::Postgres(c);
+                        $body
+                    })
+                    .await
+            }
+            sqlite => $crate::transaction!(sqlite, |$tx| $body),
+        }
+    };
+}
+
 /// Inserts many rows of an `Insertable` slice: row by row on SQLite (in-process calls on a
 /// cached statement inside the transaction), in multi-row batches of 500 on PostgreSQL
 /// (well under its bind-parameter limit).

@@ -160,11 +160,13 @@ pub async fn get(db: &Db, caller: &Identity, id: PipelineId) -> Result<Pipeline>
 /// The pipeline with all its tasks: what the editor opens.
 pub async fn graph(db: &Db, caller: &Identity, id: PipelineId) -> Result<PipelineGraph> {
     let mut conn = db.read().await?;
-    let mut tx = conn.tx();
-    let reached = reach(&mut tx, caller, id).await?;
-    let tasks = task_rows::of_pipeline(&mut tx, id.0).await?;
-    let creator = creator_name(&mut tx, &reached.row).await?;
-    Ok(PipelineGraph { pipeline: to_pipeline(reached, creator), tasks: tasks.iter().map(to_task).collect() })
+    // One snapshot: the version the editor saves against is the version of these tasks.
+    crate::snapshot!(&mut conn, |tx| {
+        let reached = reach(tx, caller, id).await?;
+        let tasks = task_rows::of_pipeline(tx, id.0).await?;
+        let creator = creator_name(tx, &reached.row).await?;
+        Ok(PipelineGraph { pipeline: to_pipeline(reached, creator), tasks: tasks.iter().map(to_task).collect() })
+    })
 }
 
 /// Creates a pipeline with its tasks (none for a blank one).

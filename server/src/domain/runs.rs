@@ -180,11 +180,15 @@ async fn visible(tx: &mut Tx<'_>, caller: &Identity, run_id: &str) -> Result<Run
 
 pub async fn get(db: &Db, caller: &Identity, run_id: &str) -> Result<RunDetail> {
     let mut conn = db.read().await?;
-    let mut tx = conn.tx();
-    let found = visible(&mut tx, caller, run_id).await?;
-    let task_rows = rows::tasks_of(&mut tx, found.0.id).await?;
-    let runner_ids: Vec<i64> = found.0.runner_id.into_iter().collect();
-    let runner = projects::usernames(&mut tx, &runner_ids).await?.into_values().next();
+    // One snapshot: the run's status agrees with its tasks'.
+    let (found, task_rows, runner) = crate::snapshot!(&mut conn, |tx| {
+        let found = visible(tx, caller, run_id).await?;
+        let task_rows = rows::tasks_of(tx, found.0.id).await?;
+        let runner_ids: Vec<i64> = found.0.runner_id.into_iter().collect();
+        let runner = projects::usernames(tx, &runner_ids).await?.into_values().next();
+        Ok::<_, Error>((found, task_rows, runner))
+    })?;
+    drop(conn);
     let dag = serde_json::from_str(&found.0.dag).unwrap_or_default();
     let layout = serde_json::from_str(&found.0.layout).unwrap_or_default();
     let tasks = task_rows
