@@ -132,3 +132,19 @@ on_both_backends!(one_user_holds_a_bounded_number_of_shells, async |app: TestApp
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 });
+
+on_both_backends!(the_server_holds_a_bounded_number_of_shells, async |app: TestApp| {
+    use server::engine::terminal::{MAX_SHELLS, MAX_SHELLS_PER_USER, ShellLimit};
+    let engine = &app.state.engine;
+    let users = i64::try_from(MAX_SHELLS / MAX_SHELLS_PER_USER).unwrap();
+    let mut tickets = Vec::new();
+    for user in 1..=users {
+        for _ in 0..MAX_SHELLS_PER_USER {
+            tickets.push(engine.book_shell(user).unwrap());
+        }
+    }
+    assert_eq!(engine.book_shell(users + 1).err(), Some(ShellLimit::Server), "the server is full");
+    tickets.pop();
+    assert_eq!(engine.book_shell(1).err(), Some(ShellLimit::User), "user 1 still holds their most");
+    assert!(engine.book_shell(users + 1).is_ok(), "a returned ticket frees a place");
+});

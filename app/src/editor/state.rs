@@ -39,7 +39,7 @@ pub struct EditorState {
     pub templates: StoredValue<Vec<JobTemplate>>,
     /// The stored version this editor last loaded or saved: a save over a newer one is
     /// refused by the server instead of replacing someone else's work.
-    pub base: RwSignal<Option<chrono::DateTime<chrono::Utc>>>,
+    pub base: StoredValue<Option<chrono::DateTime<chrono::Utc>>>,
 }
 
 /// What the save indicator shows.
@@ -72,7 +72,7 @@ impl EditorState {
             error: RwSignal::new(None),
             sent: StoredValue::new(Vec::new()),
             templates: StoredValue::new(templates),
-            base: RwSignal::new(Some(graph.pipeline.updated_at)),
+            base: StoredValue::new(Some(graph.pipeline.updated_at)),
         }
     }
 
@@ -141,7 +141,7 @@ impl EditorState {
             return;
         }
         let mut input = self.doc.with_untracked(|d| d.to_input());
-        input.base_updated_at = self.base.get_untracked();
+        input.base_updated_at = self.base.get_value();
         let sent_version = self.version.get_untracked();
         self.sent.set_value(self.doc.with_untracked(|d| d.sent_keys()));
         self.saving.set(true);
@@ -150,7 +150,7 @@ impl EditorState {
             match client::put::<_, PipelineGraph>(&path, &input).await {
                 Ok(graph) => {
                     self.error.set(None);
-                    self.base.set(Some(graph.pipeline.updated_at));
+                    self.base.set_value(Some(graph.pipeline.updated_at));
                     if self.version.get_untracked() == sent_version {
                         self.doc.update(|d| d.absorb_saved(&graph));
                         self.generation.update(|g| *g += 1);

@@ -7,7 +7,7 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use futures_util::future::BoxFuture;
 use futures_util::{Stream, StreamExt};
 
-use crate::domain::runs::Follow;
+use crate::domain::runs::{Follow, MoreOutput};
 use crate::engine::process::LogChunk;
 
 type Receiver = tokio::sync::broadcast::Receiver<LogChunk>;
@@ -21,11 +21,10 @@ enum Source {
 /// The event stream of a followed log.
 pub fn events(follow: Follow) -> Sse<impl Stream<Item = Result<Event, std::convert::Infallible>>> {
     let first = (!follow.so_far.is_empty()).then(|| Event::default().data(String::from_utf8_lossy(&follow.so_far)));
-    let source = match (follow.live, follow.waiting) {
-        (Some(rx), _) => Some(Source::Live(rx)),
-        (None, Some(waiting)) => Some(Source::Waiting(Box::pin(waiting.started()))),
-        (None, None) => None,
-    };
+    let source = follow.next.map(|next| match next {
+        MoreOutput::Live(rx) => Source::Live(rx),
+        MoreOutput::Waiting(waiting) => Source::Waiting(Box::pin(waiting.started())),
+    });
     let live = futures_util::stream::unfold(
         (source, follow.attempt, follow.end),
         |(source, mut attempt, mut sent)| async move {

@@ -68,7 +68,7 @@ impl Heard {
 
 /// Serves the terminal until either side goes.
 pub async fn serve(socket: WebSocket, open: OpenShell) {
-    let OpenShell { shell, place, ticket } = open;
+    let OpenShell { shell, ticket } = open;
     let terminal::Shell { pty, mut child, session } = shell;
     let (mut output, input) = pty.into_split();
     let (mut sink, mut stream) = socket.split();
@@ -91,7 +91,7 @@ pub async fn serve(socket: WebSocket, open: OpenShell) {
         }
     }
     tracing::info!(session, "debug shell closed");
-    drop((place, ticket));
+    drop(ticket);
 }
 
 /// Copies the browser's keystrokes into the terminal and applies its resizes; returns when

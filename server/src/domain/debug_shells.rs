@@ -4,19 +4,17 @@
 //! id so that clearing the task ends the shell.
 
 use app::model::{DebugShell, TaskId, terminal_size};
-use tokio::sync::OwnedSemaphorePermit;
 
 use super::runs::{compile, task_owner};
 use super::{Error, Result};
 use crate::auth::Identity;
 use crate::db::Db;
-use crate::engine::terminal::{self, Shell, ShellLaunch, ShellTicket};
+use crate::engine::terminal::{self, Shell, ShellLaunch, ShellLimit, ShellTicket};
 use crate::engine::{Engine, local};
 
-/// An open shell with its places among the server's and its user's shells.
+/// An open shell with its place among the server's and its user's shells.
 pub struct OpenShell {
     pub shell: Shell,
-    pub place: OwnedSemaphorePermit,
     pub ticket: ShellTicket,
 }
 
@@ -61,19 +59,21 @@ pub async fn prepare(
 
 /// Opens the shell at the terminal's size, if a place is free.
 pub fn open(engine: &Engine, caller: &Identity, launch: &ShellLaunch, cols: u16, rows: u16) -> Result<OpenShell> {
-    let mut ticket = engine.book_shell(caller.user_id.0).ok_or_else(|| {
-        Error::Unavailable(format!(
-            "you have {} debug shells open, the most one user may; close one first",
-            terminal::MAX_SHELLS_PER_USER
-        ))
-    })?;
-    let place = engine.inner().shells.clone().try_acquire_owned().map_err(|_| {
-        Error::Unavailable(format!("{} debug shells are open on this server, the most it allows", terminal::MAX_SHELLS))
+    let mut ticket = engine.book_shell(caller.user_id.0).map_err(|limit| {
+        Error::Unavailable(match limit {
+            ShellLimit::User => format!(
+                "you have {} debug shells open, the most one user may; close one first",
+                terminal::MAX_SHELLS_PER_USER
+            ),
+            ShellLimit::Server => {
+                format!("{} debug shells are open on this server, the most it allows", terminal::MAX_SHELLS)
+            }
+        })
     })?;
     let (cols, rows) = terminal_size(cols, rows);
     let shell = terminal::spawn(launch, cols, rows)
         .map_err(|e| Error::Unavailable(format!("the shell could not start: {e}")))?;
     ticket.started(shell.session);
     tracing::info!(shell = %launch.program.display(), session = shell.session, user = %caller.username, "debug shell opened");
-    Ok(OpenShell { shell, place, ticket })
+    Ok(OpenShell { shell, ticket })
 }

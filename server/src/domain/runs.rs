@@ -389,9 +389,16 @@ pub struct Follow {
     pub so_far: Vec<u8>,
     /// The log's length when it was read: live chunks before it were already sent.
     pub end: u64,
-    pub live: Option<tokio::sync::broadcast::Receiver<crate::engine::process::LogChunk>>,
-    /// Set when the task has not started: the stream waits for it.
-    pub waiting: Option<WaitForStart>,
+    /// Where more output comes from; `None` when the task has ended (or never will run).
+    pub next: Option<MoreOutput>,
+}
+
+/// Where a followed task's further output comes from.
+pub enum MoreOutput {
+    /// It runs: its live output.
+    Live(tokio::sync::broadcast::Receiver<crate::engine::process::LogChunk>),
+    /// It has not started: it is waited for.
+    Waiting(WaitForStart),
 }
 
 /// A task that has not started yet, to be followed once it does.
@@ -424,10 +431,14 @@ pub async fn follow(db: &Db, engine: &Engine, caller: &Identity, run_id: &str, t
     };
     let path = engine.inner().attempt_log(run_id, task, attempt);
     let (so_far, end, _) = read_end(&path, TAIL_BYTES).await?;
-    let waiting = (live.is_none() && status == RunStatus::Pending).then(|| WaitForStart {
-        engine: engine.clone(),
-        run_id: run_id.to_owned(),
-        task: task.to_owned(),
-    });
-    Ok(Follow { attempt, so_far, end, live, waiting })
+    let next = match live {
+        Some(rx) => Some(MoreOutput::Live(rx)),
+        None if status == RunStatus::Pending => Some(MoreOutput::Waiting(WaitForStart {
+            engine: engine.clone(),
+            run_id: run_id.to_owned(),
+            task: task.to_owned(),
+        })),
+        None => None,
+    };
+    Ok(Follow { attempt, so_far, end, next })
 }

@@ -42,8 +42,10 @@ pub async fn sweep(db: &Db, engine: &Engine, keep: chrono::Duration) -> Result<u
             .filter(|run_id| std::fs::remove_dir_all(root.join(run_id).join("work")).is_ok())
             .count()
     })
-    .await;
-    removed.map_err(|e| tracing::warn!(error = %e, "removing scratch folders failed")).map_or(Ok(0), Ok)
+    .await
+    .inspect_err(|e| tracing::warn!(error = %e, "removing scratch folders failed"))
+    .unwrap_or(0);
+    Ok(removed)
 }
 
 /// Starts the hourly sweep.

@@ -255,15 +255,12 @@ pub async fn execute(inner: Arc<Inner>, run_pk: i64, plan: Plan, cancel: watch::
     final_status
 }
 
-/// Removes a run's scratch folder (on the blocking pool: it may be large); its logs stay.
+/// Removes a run's scratch folder (off the async threads: it may be large); its logs stay.
 pub async fn remove_work(inner: &Inner, run_id: &str) {
-    let dir = inner.work_dir(run_id);
-    let removed = tokio::task::spawn_blocking(move || match std::fs::remove_dir_all(&dir) {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
-        _ => Ok(()),
-    })
-    .await;
-    if let Ok(Err(e)) = removed {
-        tracing::warn!(run_id, error = %e, "could not remove a run's scratch folder");
+    match tokio::fs::remove_dir_all(inner.work_dir(run_id)).await {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            tracing::warn!(run_id, error = %e, "could not remove a run's scratch folder");
+        }
+        _ => {}
     }
 }

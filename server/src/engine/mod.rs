@@ -43,8 +43,6 @@ pub struct Inner {
     active: Mutex<HashMap<String, Running>>,
     /// Live output of running tasks by (run id, task name).
     streams: Mutex<HashMap<(String, String), LiveOutput>>,
-    /// Places for debug shells ([`terminal::MAX_SHELLS`]).
-    pub shells: Arc<tokio::sync::Semaphore>,
     /// Open debug shells: sessions, and how many each user holds.
     pub shell_book: Mutex<terminal::ShellBook>,
     /// Wakes followers of tasks that have not started: a stream opened or a run ended.
@@ -124,7 +122,6 @@ impl Engine {
                 retry_backoff,
                 active: Mutex::default(),
                 streams: Mutex::default(),
-                shells: Arc::new(tokio::sync::Semaphore::new(terminal::MAX_SHELLS)),
                 shell_book: Mutex::default(),
                 opened: tokio::sync::Notify::new(),
             }),
@@ -140,9 +137,9 @@ impl Engine {
         Arc::clone(&self.inner)
     }
 
-    /// Books a debug shell for `user` (at most [`terminal::MAX_SHELLS_PER_USER`] each);
-    /// the ticket gives the place back when dropped.
-    pub fn book_shell(&self, user: i64) -> Option<terminal::ShellTicket> {
+    /// Books a debug shell for `user` (at most [`terminal::MAX_SHELLS_PER_USER`] each and
+    /// [`terminal::MAX_SHELLS`] in all); the ticket gives the place back when dropped.
+    pub fn book_shell(&self, user: i64) -> Result<terminal::ShellTicket, terminal::ShellLimit> {
         terminal::ShellTicket::book(self.inner.clone(), user)
     }
 

@@ -110,7 +110,17 @@ pub fn kill_session(session: i64) {
 #[derive(Debug, Default)]
 pub struct ShellBook {
     per_user: HashMap<i64, usize>,
+    total: usize,
     sessions: HashSet<i64>,
+}
+
+/// Which limit refused a shell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ShellLimit {
+    /// The user holds [`MAX_SHELLS_PER_USER`] already.
+    User,
+    /// The server holds [`MAX_SHELLS`] already.
+    Server,
 }
 
 impl ShellBook {
@@ -127,17 +137,21 @@ pub struct ShellTicket {
 }
 
 impl ShellTicket {
-    /// Books a place for `user`, unless they hold [`MAX_SHELLS_PER_USER`] already.
-    pub(super) fn book(inner: Arc<Inner>, user: i64) -> Option<Self> {
+    /// Books a place for `user`, unless they or the server hold the most allowed already.
+    pub(super) fn book(inner: Arc<Inner>, user: i64) -> Result<Self, ShellLimit> {
         {
             let mut book = inner.shell_book.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            if book.total >= MAX_SHELLS {
+                return Err(ShellLimit::Server);
+            }
             let held = book.per_user.entry(user).or_default();
             if *held >= MAX_SHELLS_PER_USER {
-                return None;
+                return Err(ShellLimit::User);
             }
             *held += 1;
+            book.total += 1;
         }
-        Some(Self { inner, user, session: None })
+        Ok(Self { inner, user, session: None })
     }
 
     /// Records the shell's session, so that a stopping server ends it.
@@ -150,6 +164,7 @@ impl ShellTicket {
 impl Drop for ShellTicket {
     fn drop(&mut self) {
         let mut book = self.inner.shell_book.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        book.total = book.total.saturating_sub(1);
         if let Some(held) = book.per_user.get_mut(&self.user) {
             *held = held.saturating_sub(1);
             if *held == 0 {
