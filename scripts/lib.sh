@@ -9,8 +9,27 @@ export PATH="$HOME/.cargo/bin:$ROOT/scripts/node_modules/.bin:$PATH"
 
 TRUNK_VERSION="0.21.14"
 
-step() { printf '\n==> %s\n' "$*"; }
+SCRIPT_STARTED_AT="$(date +%s)"
+# Each step prints the seconds since the script started, so a slow first run shows where the
+# time goes.
+step() { printf '\n==> [%ss] %s\n' "$(($(date +%s) - SCRIPT_STARTED_AT))" "$*"; }
 fail() { printf '\nerror: %s\n' "$*" >&2; exit 1; }
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+# install_debian_package PACKAGE FILE: installs PACKAGE with apt unless FILE exists.
+install_debian_package() {
+  [ -e "$2" ] && return
+  step "Installing Debian's $1"
+  as_root apt-get install -y "$1" || { as_root apt-get update && as_root apt-get install -y "$1"; }
+}
+
+# What the server itself needs at run time: bubblewrap isolates local tasks and debug shells.
+install_runtime_packages() {
+  install_debian_package bubblewrap /usr/bin/bwrap
+}
 
 wasm_bindgen_version() {
   awk '/^name = "wasm-bindgen"$/ { getline; gsub(/[^0-9.]/, ""); print; exit }' "$ROOT/Cargo.lock"

@@ -7,6 +7,7 @@ source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
 install_build_tools
+install_runtime_packages
 build_ui
 step "Building the server (release)"
 cargo build --release --locked -p cubist-server

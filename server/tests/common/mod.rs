@@ -1,8 +1,9 @@
 //! Test harness: a real server on a real port, over a fresh SQLite file or a fresh
 //! PostgreSQL database, and an HTTP client that behaves like a browser (cookies + CSRF).
 //!
-//! PostgreSQL comes from `CUBIST_TEST_POSTGRES` (default
-//! `postgres://postgres@127.0.0.1:5432/postgres`); tests fail loudly when it is unreachable.
+//! PostgreSQL comes from `CUBIST_TEST_POSTGRES` (set by `scripts/test.sh`, which starts a
+//! throw-away server; default `postgres://postgres@127.0.0.1:5432/postgres`); tests fail
+//! loudly when it is unreachable.
 
 #![allow(dead_code, clippy::unwrap_used)]
 
