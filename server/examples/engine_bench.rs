@@ -1,7 +1,9 @@
-//! Benchmark of the local engine through the real server (HTTP, database writes and all):
-//! DAGs of 1, 20 (chain), 100 (fan-out + join) and 1,000 trivial tasks, each timed from
-//! submit to final state and compared with the bare cost of spawning the same processes.
-//! Prints per-task overhead and the server's peak memory. Run with scripts/bench-engine.sh.
+//! Benchmark of the local engine. First the cost of isolation alone: starting `/bin/true`
+//! bare and in the task sandbox (cgroup, privilege drop, bubblewrap). Then through the real
+//! server (HTTP, database writes and all), with the sandbox and with it turned off: DAGs of
+//! 1, 20 (chain), 100 (fan-out + join) and 1,000 trivial tasks, each timed from submit to
+//! final state and compared with the bare cost of spawning the same processes. Prints
+//! per-task overhead and the server's peak memory. Run with scripts/bench-engine.sh.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
 
@@ -62,6 +64,42 @@ fn bare(n: usize, parallel: usize) -> Duration {
     started.elapsed()
 }
 
+/// Milliseconds per start of `/bin/true`, bare and sandboxed, over `n` starts one at a time.
+async fn spawn_cost(n: u32) -> (f64, f64) {
+    use server::engine::sandbox::{Readiness, Sandbox, SandboxSettings, Spec, cgroup::Limits};
+    let data = tempfile::tempdir().unwrap();
+    let sandbox = Sandbox::start(SandboxSettings::default(), data.path()).await;
+    assert_eq!(*sandbox.readiness(), Readiness::Isolated, "the sandbox must work here");
+    let argv = ["/bin/true".to_owned()];
+    let started = Instant::now();
+    for _ in 0..n {
+        Command::new("/bin/true").status().unwrap();
+    }
+    let bare = started.elapsed().as_secs_f64() * 1000.0 / f64::from(n);
+    let started = Instant::now();
+    for _ in 0..n {
+        let prepared = sandbox
+            .prepare(Spec {
+                argv: &argv,
+                env: &[],
+                entries: Vec::new(),
+                cwd: "/".into(),
+                host_cwd: "/".into(),
+                terminal: false,
+                limits: Limits { memory_bytes: Some(1 << 30), cpu_milli: Some(1000) },
+                tags: Vec::new(),
+            })
+            .unwrap();
+        let status = Command::new(&prepared.program).args(&prepared.args).env_clear().envs(prepared.env).status();
+        assert!(status.unwrap().success());
+        if let Some(group) = prepared.group {
+            group.remove();
+        }
+    }
+    let sandboxed = started.elapsed().as_secs_f64() * 1000.0 / f64::from(n);
+    (bare, sandboxed)
+}
+
 fn peak_rss_mb(pid: u32) -> f64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
     let kb: f64 = status
@@ -72,17 +110,16 @@ fn peak_rss_mb(pid: u32) -> f64 {
     kb / 1024.0
 }
 
-#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
-async fn main() {
-    let bin = std::env::var("CUBIST_BIN").unwrap_or_else(|_| "/var/tmp/cubist-target/release/cubist".into());
-    let data = tempfile::tempdir().unwrap();
-    let mut server = Command::new(&bin)
+/// Starts the release server with `env`; returns it and its URL.
+fn start_server(bin: &str, data: &std::path::Path, env: &[(&str, &str)]) -> (std::process::Child, String) {
+    let mut server = Command::new(bin)
         .arg("serve")
         .env("CUBIST_ADDR", "127.0.0.1:0")
-        .env("CUBIST_DATA_DIR", data.path())
+        .env("CUBIST_DATA_DIR", data)
         .env("CUBIST_ADMIN_PASSWORD", PASSWORD)
         .env("CUBIST_LOG", "warn")
         .env("DATABASE_URL", "")
+        .envs(env.iter().copied())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -95,6 +132,31 @@ async fn main() {
         }
     };
     std::thread::spawn(move || for _ in lines {});
+    (server, base)
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let (bare, sandboxed) = spawn_cost(200).await;
+    println!(
+        "starting /bin/true: bare {bare:.2} ms, sandboxed {sandboxed:.2} ms, isolation {:.2} ms per task",
+        sandboxed - bare
+    );
+    let bin = std::env::var("CUBIST_BIN").unwrap_or_else(|_| "/var/tmp/cubist-target/release/cubist".into());
+    for (title, env) in [("isolated tasks (default)", vec![]), ("CUBIST_SANDBOX=off", vec![("CUBIST_SANDBOX", "off")])]
+    {
+        println!("\n{title}");
+        let data = tempfile::tempdir().unwrap();
+        let (mut server, base) = start_server(&bin, data.path(), &env);
+        run_dags(base).await;
+        println!("server peak memory (VmHWM): {:.1} MB", peak_rss_mb(server.id()));
+        let _ = server.kill();
+        let _ = server.wait();
+    }
+}
+
+/// Runs the four DAGs through the server at `base` and prints a line for each.
+async fn run_dags(base: String) {
     let jar = Arc::new(Jar::default());
     let http = reqwest::Client::builder().cookie_provider(jar.clone()).build().unwrap();
     let api = Api { http, jar, base };
@@ -148,7 +210,4 @@ async fn main() {
             (server_ms - bare_ms) / n as f64
         );
     }
-    println!("server peak memory (VmHWM): {:.1} MB", peak_rss_mb(server.id()));
-    let _ = server.kill();
-    let _ = server.wait();
 }

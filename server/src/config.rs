@@ -97,6 +97,8 @@ pub struct Config {
     /// Whether debug shells may run on this machine (`CUBIST_HOST_SHELLS`: `auto`, the
     /// default, allows them only when the server listens on a loopback address).
     pub host_shells: bool,
+    /// How local tasks and debug shells are isolated.
+    pub sandbox: crate::engine::sandbox::SandboxSettings,
 }
 
 impl std::fmt::Debug for Config {
@@ -110,6 +112,7 @@ impl std::fmt::Debug for Config {
             .field("secret_key", &self.secret_key.as_ref().map(|_| "<set>"))
             .field("auth", &self.auth)
             .field("host_shells", &self.host_shells)
+            .field("sandbox", &self.sandbox)
             .finish()
     }
 }
@@ -166,6 +169,11 @@ struct FileConfig {
     panels: Option<String>,
     scratch_hours: Option<i64>,
     host_shells: Option<String>,
+    sandbox: Option<String>,
+    bwrap: Option<String>,
+    task_user: Option<String>,
+    task_network: Option<String>,
+    sandbox_readonly: Option<String>,
 }
 
 impl Config {
@@ -251,7 +259,16 @@ impl Config {
             Some(v) => parse_bool("CUBIST_HOST_SHELLS", v)
                 .map_err(|_| bad("CUBIST_HOST_SHELLS", format!("'{v}' is not auto, true or false")))?,
         };
+        let sandbox = crate::engine::sandbox::settings::parse(crate::engine::sandbox::settings::SandboxVars {
+            sandbox: pick("CUBIST_SANDBOX", file.sandbox),
+            bwrap: pick("CUBIST_BWRAP", file.bwrap),
+            task_user: pick("CUBIST_TASK_USER", file.task_user),
+            task_network: pick("CUBIST_TASK_NETWORK", file.task_network),
+            readonly: pick("CUBIST_SANDBOX_READONLY", file.sandbox_readonly),
+        })
+        .map_err(|(variable, problem)| bad(variable, problem))?;
         Ok(Self {
+            sandbox,
             host_shells,
             scratch_hours,
             embed,

@@ -79,7 +79,8 @@ pub async fn build(config: Config) -> Result<Built, StartError> {
     }
     .map_err(|problem| config::ConfigError { variable: "CUBIST_SECRET_KEY".into(), problem })?;
     let login_throttle = Arc::default();
-    let engine = engine::Engine::start(db.clone(), config.data_dir.clone(), RETRY_BACKOFF);
+    let engine =
+        engine::Engine::start(db.clone(), config.data_dir.clone(), RETRY_BACKOFF, config.sandbox.clone()).await;
     let state = AppState { db, config: Arc::new(config), web, oidc, secrets, login_throttle, engine };
     let (api, mut openapi, mut routes) = api::routes(state.clone()).finish();
     routes.push(RouteInfo { method: "GET", path: OPENAPI_PATH.into(), permission: None });

@@ -62,6 +62,8 @@ on_both_backends!(closing_the_terminal_or_clearing_the_task_ends_the_shell_and_i
     type_line(&mut socket, "sleep 300 & echo \"jo\"\"b=$!=\"").await;
     let screen = read_until(&mut socket, "=\r\n").await;
     let job = screen.split("job=").nth(1).unwrap().split('=').next().unwrap().to_owned();
+    let run_id = common::terminal::run_id_of(&admin, id).await;
+    let job = common::host_pid(&run_id, &job).await;
     assert!(common::process_alive(&job));
     drop(socket);
     common::process_gone(&job).await;
@@ -70,6 +72,7 @@ on_both_backends!(closing_the_terminal_or_clearing_the_task_ends_the_shell_and_i
     type_line(&mut socket, "echo \"she\"\"ll=$$=\"").await;
     let screen = read_until(&mut socket, "=\r\n").await;
     let shell = screen.split("shell=").nth(1).unwrap().split('=').next().unwrap().to_owned();
+    let shell = common::host_pid(&run_id, &shell).await;
     let (status, body) = admin.post(&format!("/api/v1/tasks/{id}/clear"), &json!({})).await;
     assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
     common::process_gone(&shell).await;

@@ -65,6 +65,7 @@ on_both_backends!(cancel_ends_the_process_group, async |app: TestApp| {
     let id = pipeline(&ann, "cancelled", &steps, json!({}), 1).await;
     let run_id = start(&ann, id).await;
     let background = wait_for_file(&app.data_dir.join("runs").join(&run_id).join("work").join("bg.pid")).await;
+    let background = common::host_pid(&run_id, &background).await;
     assert!(common::process_alive(&background));
     let (status, detail) = ann.post(&format!("/api/v1/runs/{run_id}/cancel"), &json!({})).await;
     assert_eq!(status, StatusCode::OK, "{detail}");
@@ -93,8 +94,8 @@ on_both_backends!(mounts_cpu_time_and_retry_backoff, async |app: TestApp| {
     let home = volumes.join("ws").join("ann").join("ann").join("project");
     assert_eq!(
         std::fs::read_to_string(home.join("where.txt")).unwrap().trim(),
-        home.to_str().unwrap(),
-        "a pvc mount is the creator's folder of the claim in the data dir"
+        "/data/ann/project",
+        "the task works at its mount path, which is the creator's folder of the claim in the data dir"
     );
     assert_eq!(
         std::fs::read_to_string(volumes.join("common").join("notes").join("note.txt")).unwrap(),

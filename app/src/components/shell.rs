@@ -13,7 +13,7 @@ use crate::domain::language::Language;
 use crate::domain::menu::visible_menu;
 use crate::domain::permissions::{Action, PermissionKey, Resource};
 use crate::i18n::*;
-use crate::model::{Me, MeUpdate, Panel};
+use crate::model::{Me, MeUpdate, Panel, TaskIsolation};
 
 /// Session-storage key remembering embed mode across in-app navigation.
 const EMBED_KEY: &str = "cubist_embed";
@@ -121,6 +121,7 @@ pub fn Shell() -> impl IntoView {
                     <TopBar username=me.user.nickname.clone() />
                     <SideNav panels=panels />
                     <main class="content">
+                        <IsolationBanner isolation=me.task_isolation />
                         <Outlet />
                     </main>
                 </div>
@@ -128,6 +129,19 @@ pub fn Shell() -> impl IntoView {
             .into_any(),
         }
     }
+}
+
+/// Warns everyone when local tasks run unisolated or cannot run at all.
+#[component]
+fn IsolationBanner(isolation: TaskIsolation) -> impl IntoView {
+    let i18n = use_i18n();
+    let text = move || match isolation {
+        TaskIsolation::Off => t_string!(i18n, isolation_off),
+        _ => t_string!(i18n, isolation_unavailable),
+    };
+    (isolation != TaskIsolation::Isolated).then(
+        || view! { <div class="error isolation-warning" role="alert" data-testid="isolation-warning">{text}</div> },
+    )
 }
 
 #[component]

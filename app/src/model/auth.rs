@@ -43,6 +43,23 @@ pub struct Me {
     pub roles: Vec<RoleRef>,
     pub permissions: Vec<PermissionKey>,
     pub projects: Vec<ProjectMembership>,
+    /// How this server runs local tasks (every page warns when they are not isolated).
+    #[serde(default)]
+    pub task_isolation: TaskIsolation,
+}
+
+/// How the server runs local tasks and debug shells.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum TaskIsolation {
+    /// Each in a sandbox of its own.
+    #[default]
+    Isolated,
+    /// Unisolated, as the server's user: turned off by the administrator.
+    Off,
+    /// Isolation is wanted but cannot be set up here: local tasks are refused.
+    Unavailable,
 }
 
 /// An API token, without its secret.

@@ -73,8 +73,13 @@ pub struct Attempt {
     /// Why it ended when not by exiting (timeout, cancel).
     pub message: String,
     pub wall_ms: u64,
-    pub cpu_ms: u64,
-    pub max_rss_kb: u64,
+    /// CPU time of the task's processes; `None` where the machine cannot measure it (no
+    /// cgroup for tasks).
+    #[serde(default)]
+    pub cpu_ms: Option<u64>,
+    /// Peak memory of the task alone; `None` where the machine cannot measure it.
+    #[serde(default)]
+    pub max_rss_kb: Option<u64>,
 }
 
 /// A task inside a run.

@@ -212,8 +212,8 @@ fn TaskDrawer(run_id: String, task: RunTask) -> impl IntoView {
                             <td>{a.number}</td>
                             <td>{a.exit_code.map(|c| c.to_string()).unwrap_or_default()}</td>
                             <td>{format!("{} ms", a.wall_ms)}</td>
-                            <td>{format!("{} ms", a.cpu_ms)}</td>
-                            <td>{format!("{:.1} MB", a.max_rss_kb as f64 / 1024.0)}</td>
+                            <td>{a.cpu_ms.map_or_else(|| "—".to_owned(), |ms| format!("{ms} ms"))}</td>
+                            <td>{a.max_rss_kb.map_or_else(|| "—".to_owned(), |kb| format!("{:.1} MB", kb as f64 / 1024.0))}</td>
                             <td>{a.message.clone()}</td>
                         </tr>
                     }).collect_view()}

@@ -66,7 +66,7 @@ async fn debug_task(
     let Ok(upgrade) = upgrade else {
         return Ok(Json(info).into_response());
     };
-    let open = debug_shells::open(&state.engine, &caller, &launch, size.cols, size.rows)?;
+    let open = debug_shells::open(&state.engine, &caller, &launch, size.cols, size.rows).await?;
     let upgrade = upgrade.max_message_size(terminal_socket::MAX_MESSAGE).max_frame_size(terminal_socket::MAX_MESSAGE);
     let mut response = upgrade.on_upgrade(move |socket| terminal_socket::serve(socket, open));
     response.extensions_mut().insert(AuditThis);

@@ -69,7 +69,7 @@ impl Heard {
 /// Serves the terminal until either side goes.
 pub async fn serve(socket: WebSocket, open: OpenShell) {
     let OpenShell { shell, ticket } = open;
-    let terminal::Shell { pty, mut child, session } = shell;
+    let terminal::Shell { pty, mut child, session, group } = shell;
     let (mut output, input) = pty.into_split();
     let (mut sink, mut stream) = socket.split();
     let heard = Heard::new(Instant::now());
@@ -80,11 +80,11 @@ pub async fn serve(socket: WebSocket, open: OpenShell) {
     };
     match ended {
         Ended::BrowserLeft => {
-            terminal::end(&mut child, session).await;
+            terminal::end(&mut child, session, group).await;
         }
         Ended::ShellExited => {
             let _ = tokio::time::timeout(DRAIN, screen(&mut output, &mut sink, &heard)).await;
-            let code = terminal::end(&mut child, session).await;
+            let code = terminal::end(&mut child, session, group).await;
             let reason = code.map_or_else(|| "ended by a signal".to_owned(), |code| format!("exit {code}"));
             let frame = CloseFrame { code: TERMINAL_CLOSE_EXITED, reason: reason.into() };
             let _ = sink.send(Message::Close(Some(frame))).await;

@@ -7,8 +7,8 @@ use app::domain::password::check_password;
 use app::domain::username::check_username;
 use app::domain::validation::{FieldErrors, check_display_name, check_email};
 use app::model::{
-    Me, MeUpdate, NewUser, Page, PageQuery, ProjectKind, ProjectRole, RoleId, RoleKind, RoleRef, User, UserId,
-    UserUpdate,
+    Me, MeUpdate, NewUser, Page, PageQuery, ProjectKind, ProjectRole, RoleId, RoleKind, RoleRef, TaskIsolation, User,
+    UserId, UserUpdate,
 };
 use chrono::NaiveDateTime;
 
@@ -203,15 +203,15 @@ pub async fn provision(tx: &mut Tx<'_>, user: UserId, username: &str, now: Naive
     Ok(())
 }
 
-/// Everything the UI needs about the caller, in four queries.
-pub async fn me(db: &Db, identity: &crate::auth::Identity) -> Result<Me> {
+/// Everything the UI needs about the caller, in four queries, and how local tasks run here.
+pub async fn me(db: &Db, identity: &crate::auth::Identity, task_isolation: TaskIsolation) -> Result<Me> {
     let mut conn = db.read().await?;
     let mut tx = conn.tx();
     let user = load(&mut tx, identity.user_id).await?;
     let projects = projects::memberships_of(&mut tx, identity.user_id).await?;
     let mut permissions: Vec<_> = identity.permissions.iter().copied().collect();
     permissions.sort();
-    Ok(Me { roles: user.roles.clone(), user, permissions, projects })
+    Ok(Me { roles: user.roles.clone(), user, permissions, projects, task_isolation })
 }
 
 /// What users change about themselves: display name and UI language.

@@ -10,7 +10,7 @@ use super::{Error, Result};
 use crate::auth::Identity;
 use crate::db::Db;
 use crate::engine::terminal::{self, Shell, ShellLaunch, ShellLimit, ShellTicket};
-use crate::engine::{Engine, local};
+use crate::engine::{Engine, local, task_space};
 
 /// An open shell with its place among the server's and its user's shells.
 pub struct OpenShell {
@@ -41,24 +41,22 @@ pub async fn prepare(
     };
     let planned = plan.tasks.first().ok_or(Error::NotFound("task"))?;
     let inner = engine.inner();
-    let cwd = match &planned.workdir {
-        Some(dir) => local::host_path(inner, &plan, planned, dir),
-        None => inner.work_dir(&run_id),
-    };
+    inner.sandbox.check().map_err(Error::Unavailable)?;
+    let space = task_space::of_task(&inner.data_dir, &run_id, planned);
     let program = terminal::shell_program();
     let info = DebugShell {
         run_id,
         task: name,
         shell: program.display().to_string(),
-        workdir: cwd.display().to_string(),
+        workdir: space.cwd.clone(),
         location: "host".into(),
     };
-    let launch = ShellLaunch { program, env: planned.env.clone(), cwd, engine_dir: inner.data_dir.clone() };
+    let launch = ShellLaunch { program, env: planned.env.clone(), space, limits: local::limits_of(planned) };
     Ok((info, launch))
 }
 
 /// Opens the shell at the terminal's size, if a place is free.
-pub fn open(engine: &Engine, caller: &Identity, launch: &ShellLaunch, cols: u16, rows: u16) -> Result<OpenShell> {
+pub async fn open(engine: &Engine, caller: &Identity, launch: &ShellLaunch, cols: u16, rows: u16) -> Result<OpenShell> {
     let mut ticket = engine.book_shell(caller.user_id.0).map_err(|limit| {
         Error::Unavailable(match limit {
             ShellLimit::User => format!(
@@ -71,7 +69,8 @@ pub fn open(engine: &Engine, caller: &Identity, launch: &ShellLaunch, cols: u16,
         })
     })?;
     let (cols, rows) = terminal_size(cols, rows);
-    let shell = terminal::spawn(launch, cols, rows)
+    let shell = terminal::spawn(engine.shared(), launch, cols, rows)
+        .await
         .map_err(|e| Error::Unavailable(format!("the shell could not start: {e}")))?;
     ticket.started(shell.session);
     tracing::info!(shell = %launch.program.display(), session = shell.session, user = %caller.username, "debug shell opened");

@@ -102,6 +102,7 @@ pub async fn start(db: &Db, engine: &Engine, caller: &Identity, id: PipelineId, 
         Some(task) => (RunKind::Task, format!("run-{}-{}", id.0, task.0)),
         None => (RunKind::Manual, new_run_id()),
     };
+    engine.inner().sandbox.check().map_err(Error::Unavailable)?;
     // Compile first: a pipeline that cannot run must not stop the run in flight.
     let (previous, compiled) = {
         let mut conn = db.read().await?;
@@ -363,9 +364,9 @@ pub async fn clear_task(db: &Db, engine: &Engine, caller: &Identity, task: TaskI
         clear(db, engine, vec![run]).await?;
     }
     // Whatever else carries the run id goes too: debug shells and their jobs.
-    let data_dir = engine.inner().data_dir.clone();
+    let engine_id = engine.inner().engine_id.clone();
     let found = tokio::task::spawn_blocking(move || {
-        orphans::find(&data_dir, &std::collections::HashSet::from([run_id.as_str()]))
+        orphans::find(&engine_id, &std::collections::HashSet::from([run_id.as_str()]))
     })
     .await
     .inspect_err(|e| tracing::warn!(error = %e, "scanning for a task's processes failed"))

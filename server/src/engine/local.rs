@@ -3,12 +3,12 @@
 //! cancel. A failed task stops its downstream tasks; independent branches go on.
 
 use std::collections::{HashMap, HashSet};
-use std::path::PathBuf;
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use app::domain::mounts::MountSource;
 use app::domain::plan::{Plan, TaskPlan};
+use app::domain::resources::{parse_cpu, parse_memory};
 use app::model::{Attempt, RunStatus};
 use futures_util::FutureExt;
 use tokio::sync::watch;
@@ -16,6 +16,8 @@ use tokio::task::JoinSet;
 
 use super::Inner;
 use super::process::{self, Launch};
+use super::sandbox::{Prepared, Spec, cgroup};
+use super::task_space::{self, TaskSpace};
 use crate::db::runs::{RunChanges, TaskChanges};
 
 /// Longest wait between two attempts.
@@ -23,26 +25,6 @@ const MAX_BACKOFF: Duration = Duration::from_secs(60);
 
 fn now() -> Option<chrono::NaiveDateTime> {
     Some(crate::db::now())
-}
-
-/// The host folder of a container path: inside a mount, the mount's folder in the data dir;
-/// elsewhere, inside the run's shared work folder.
-pub fn host_path(inner: &Inner, plan: &Plan, task: &TaskPlan, path: &str) -> PathBuf {
-    let volumes = inner.data_dir.join("volumes");
-    for mount in &task.mounts {
-        let Some(rest) = path.strip_prefix(mount.mount_path.trim_end_matches('/')) else { continue };
-        if !(rest.is_empty() || rest.starts_with('/')) {
-            continue;
-        }
-        let base = match &mount.source {
-            MountSource::Pvc { claim } => volumes.join(claim).join(&task.mount_user),
-            MountSource::PvcShare { claim } | MountSource::Storage { claim } => volumes.join(claim),
-            MountSource::HostPath { path } => PathBuf::from(path),
-            _ => continue,
-        };
-        return base.join(rest.trim_start_matches('/'));
-    }
-    inner.work_dir(&plan.run_id).join(path.trim_start_matches('/'))
 }
 
 /// Runs one task with its retries; returns every attempt and whether it was cancelled.
@@ -54,10 +36,7 @@ async fn run_task(
     cancel: watch::Receiver<bool>,
 ) -> (Vec<Attempt>, bool) {
     let task = &plan.tasks[index];
-    let cwd = match &task.workdir {
-        Some(dir) => host_path(&inner, &plan, task, dir),
-        None => inner.work_dir(&plan.run_id),
-    };
+    let space = Arc::new(task_space::of_task(&inner.data_dir, &plan.run_id, task));
     let logs = inner.log_dir(&plan.run_id, &task.name);
     let live = inner.open_stream(run_pk, &plan.run_id, &task.name);
     let mut attempts: Vec<Attempt> = Vec::new();
@@ -70,23 +49,30 @@ async fn run_task(
                 true = process::cancelled(&mut stop) => break,
             }
         }
-        if let Err(e) = std::fs::create_dir_all(&cwd).and_then(|()| std::fs::create_dir_all(&logs)) {
-            attempts.push(Attempt {
-                number,
-                started_at: chrono::Utc::now(),
-                exit_code: None,
-                message: format!("could not prepare {}: {e}", cwd.display()),
-                wall_ms: 0,
-                cpu_ms: 0,
-                max_rss_kb: 0,
-            });
-            break;
-        }
+        let prepared = {
+            let (inner, plan, space, logs) = (inner.clone(), plan.clone(), space.clone(), logs.clone());
+            tokio::task::spawn_blocking(move || prepare_attempt(&inner, &plan.tasks[index], &space, &logs))
+                .await
+                .unwrap_or_else(|e| Err(format!("the engine failed: {e}")))
+        };
+        let prepared = match prepared {
+            Ok(prepared) => prepared,
+            Err(message) => {
+                attempts.push(Attempt {
+                    number,
+                    started_at: chrono::Utc::now(),
+                    exit_code: None,
+                    message,
+                    wall_ms: 0,
+                    cpu_ms: None,
+                    max_rss_kb: None,
+                });
+                break;
+            }
+        };
         let launch = Launch {
-            argv: &task.argv,
-            env: &task.env,
-            cwd: &cwd,
-            engine_dir: &inner.data_dir,
+            prepared,
+            memory_limit: task.resources.memory.clone(),
             log: inner.attempt_log(&plan.run_id, &task.name, number),
             timeout: (task.timeout_secs > 0).then(|| Duration::from_secs(u64::from(task.timeout_secs))),
             number,
@@ -120,6 +106,34 @@ async fn run_task(
     (attempts, cancelled)
 }
 
+/// Creates the task's folders and its log folder and prepares its sandboxed process.
+fn prepare_attempt(inner: &Inner, task: &TaskPlan, space: &TaskSpace, logs: &Path) -> Result<Prepared, String> {
+    let owner = inner.sandbox.task_owner();
+    task_space::prepare(space, owner).map_err(|e| format!("could not prepare the task's folders: {e}"))?;
+    std::fs::create_dir_all(logs).map_err(|e| format!("could not prepare {}: {e}", logs.display()))?;
+    inner
+        .sandbox
+        .prepare(Spec {
+            argv: &task.argv,
+            env: &task.env,
+            entries: space.entries.clone(),
+            cwd: space.cwd.clone(),
+            host_cwd: space.host_cwd.clone(),
+            terminal: false,
+            limits: limits_of(task),
+            tags: inner.tags(&task.env, false),
+        })
+        .map_err(|e| format!("could not prepare the task's sandbox: {e}"))
+}
+
+/// The cgroup limits from the task's resources (the upper end of a range).
+pub fn limits_of(task: &TaskPlan) -> cgroup::Limits {
+    cgroup::Limits {
+        memory_bytes: parse_memory(&task.resources.memory).ok().map(|m| m.limit_mb.saturating_mul(1_000_000)),
+        cpu_milli: parse_cpu(&task.resources.cpu).ok().map(|c| c.limit_milli),
+    }
+}
+
 fn finish_task(inner: &Inner, run_pk: i64, name: &str, status: RunStatus, message: String, attempts: &[Attempt]) {
     inner.writer.task(
         run_pk,
@@ -143,15 +157,14 @@ fn engine_failure() -> Attempt {
         exit_code: None,
         message: "the engine failed while running this task".into(),
         wall_ms: 0,
-        cpu_ms: 0,
-        max_rss_kb: 0,
+        cpu_ms: None,
+        max_rss_kb: None,
     }
 }
 
 /// Runs the plan to its end and records every state; returns the run's final status.
 pub async fn execute(inner: Arc<Inner>, run_pk: i64, plan: Plan, cancel: watch::Receiver<bool>) -> RunStatus {
     let plan = Arc::new(plan);
-    let _ = std::fs::create_dir_all(inner.work_dir(&plan.run_id));
     inner
         .writer
         .run(run_pk, RunChanges { status: Some("running".into()), started_at: Some(now()), ..RunChanges::default() });

@@ -1,12 +1,14 @@
 //! Engines run execution plans. The local engine, the embedded default, runs each task as a
-//! process of this machine; runs live in the database and their folders under the data dir
-//! (`runs/<run id>/work` shared by the run's tasks, `runs/<run id>/logs/<task>/attempt-N.log`,
-//! `volumes/<claim>/<user>` for mounts).
+//! sandboxed process of this machine; runs live in the database and their folders under the
+//! data dir (`runs/<run id>/work` shared by the run's tasks and seen by them at `/work`,
+//! `runs/<run id>/logs/<task>/attempt-N.log`, `volumes/<claim>/<user>` for mounts).
 
 pub mod cleanup;
 pub mod local;
 pub mod orphans;
 pub mod process;
+pub mod sandbox;
+pub mod task_space;
 pub mod terminal;
 pub mod writer;
 
@@ -37,6 +39,9 @@ type LiveOutput = (i64, broadcast::Sender<process::LogChunk>);
 /// What the scheduler of every run shares.
 pub struct Inner {
     pub data_dir: PathBuf,
+    /// Names this server's processes ([`orphans::ENGINE_VAR`]) without showing its data dir.
+    pub engine_id: String,
+    pub sandbox: sandbox::Sandbox,
     pub writer: Writer,
     /// Wait before the second attempt; doubled for each further one.
     pub retry_backoff: Duration,
@@ -55,12 +60,23 @@ impl Inner {
         self.active.lock().unwrap_or_else(std::sync::PoisonError::into_inner).contains_key(run_id)
     }
 
+    /// Variables on the process the server starts (not inside its sandbox) by which a later
+    /// scan finds it: this server, the run and task, and whether it is a debug shell.
+    pub fn tags(&self, env: &[(String, String)], shell: bool) -> Vec<(String, String)> {
+        let mut tags = vec![(orphans::ENGINE_VAR.to_owned(), self.engine_id.clone())];
+        tags.extend(env.iter().filter(|(k, _)| k == "KFJ_RUN_ID" || k == "KFJ_TASK_NAME").cloned());
+        if shell {
+            tags.push((orphans::SHELL_VAR.to_owned(), "1".to_owned()));
+        }
+        tags
+    }
+
     pub fn run_dir(&self, run_id: &str) -> PathBuf {
         self.data_dir.join("runs").join(run_id)
     }
 
     pub fn work_dir(&self, run_id: &str) -> PathBuf {
-        self.run_dir(run_id).join("work")
+        task_space::work_dir(&self.data_dir, run_id)
     }
 
     pub fn log_dir(&self, run_id: &str, task: &str) -> PathBuf {
@@ -112,11 +128,16 @@ pub struct Engine {
 }
 
 impl Engine {
-    pub fn start(db: Db, data_dir: PathBuf, retry_backoff: Duration) -> Self {
+    /// Starts the engine of the server whose data dir is `data_dir` (which exists), with its
+    /// sandbox checked.
+    pub async fn start(db: Db, data_dir: PathBuf, retry_backoff: Duration, sandbox: sandbox::SandboxSettings) -> Self {
         let writer = Writer::start(db);
-        let data_dir = std::fs::canonicalize(&data_dir).unwrap_or(data_dir);
+        let data_dir = tokio::fs::canonicalize(&data_dir).await.unwrap_or(data_dir);
+        let sandbox = sandbox::Sandbox::start(sandbox, &data_dir).await;
         Self {
             inner: Arc::new(Inner {
+                engine_id: orphans::engine_id(&data_dir),
+                sandbox,
                 data_dir,
                 writer,
                 retry_backoff,
@@ -125,6 +146,15 @@ impl Engine {
                 shell_book: Mutex::default(),
                 opened: tokio::sync::Notify::new(),
             }),
+        }
+    }
+
+    /// How local tasks run here, as the API reports it.
+    pub fn task_isolation(&self) -> app::model::TaskIsolation {
+        match self.inner.sandbox.readiness() {
+            sandbox::Readiness::Isolated => app::model::TaskIsolation::Isolated,
+            sandbox::Readiness::Off => app::model::TaskIsolation::Off,
+            sandbox::Readiness::Unavailable(_) => app::model::TaskIsolation::Unavailable,
         }
     }
 
@@ -228,7 +258,7 @@ impl Engine {
             tasks.push((run.clone(), rows::tasks_of(&mut conn.tx(), run.id).await?));
         }
         drop(conn);
-        let scanned = orphans::scan(&self.inner.data_dir);
+        let scanned = orphans::scan(&self.inner.engine_id);
         let orphans = orphans::of_runs(&scanned, &stale.iter().map(|run| run.run_id.as_str()).collect());
         let mut groups = orphans::shells(&scanned);
         groups.extend(orphans.iter().map(|orphan| orphan.group));

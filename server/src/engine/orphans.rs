@@ -8,9 +8,17 @@
 use std::collections::HashSet;
 use std::path::Path;
 
-/// Environment variable naming the data dir of the server that started a process, so that
-/// two servers on one machine (whose run ids may repeat) never touch each other's.
-pub const ENGINE_VAR: &str = "CUBIST_ENGINE_DIR";
+/// Environment variable naming the server that started a process (a digest of its data dir,
+/// which it does not reveal), so that two servers on one machine (whose run ids may repeat)
+/// never touch each other's.
+pub const ENGINE_VAR: &str = "CUBIST_ENGINE";
+
+/// The engine id of the server whose data dir is `data_dir`.
+pub fn engine_id(data_dir: &Path) -> String {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(data_dir.as_os_str().as_encoded_bytes());
+    hex::encode(&digest[..8])
+}
 
 /// Environment variable marking debug shells (and whatever they start).
 pub const SHELL_VAR: &str = "CUBIST_DEBUG_SHELL";
@@ -32,16 +40,15 @@ pub struct Tags {
     shell: bool,
 }
 
-/// Every process of this user with its process group and tags, started by the server of
-/// `engine_dir`.
-pub fn scan(engine_dir: &Path) -> Vec<(i64, Tags)> {
+/// Every process with its process group and tags, started by the server `engine`.
+pub fn scan(engine: &str) -> Vec<(i64, Tags)> {
     let Ok(entries) = std::fs::read_dir("/proc") else { return Vec::new() };
     entries
         .filter_map(Result::ok)
         .filter_map(|entry| entry.file_name().to_str()?.parse::<i64>().ok())
         .filter_map(|pid| {
             let tags = tags(&std::fs::read(format!("/proc/{pid}/environ")).ok()?);
-            if tags.engine.as_deref().map(Path::new) != Some(engine_dir) {
+            if tags.engine.as_deref() != Some(engine) {
                 return None;
             }
             let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
@@ -50,13 +57,12 @@ pub fn scan(engine_dir: &Path) -> Vec<(i64, Tags)> {
         .collect()
 }
 
-/// Every process of this user, started by the server of `engine_dir`, whose environment
-/// names one of `run_ids`.
-pub fn find(engine_dir: &Path, run_ids: &HashSet<&str>) -> Vec<Orphan> {
+/// Every process started by the server `engine` whose environment names one of `run_ids`.
+pub fn find(engine: &str, run_ids: &HashSet<&str>) -> Vec<Orphan> {
     if run_ids.is_empty() {
         return Vec::new();
     }
-    of_runs(&scan(engine_dir), run_ids)
+    of_runs(&scan(engine), run_ids)
 }
 
 /// The scanned processes whose environment names one of `run_ids`.
@@ -118,7 +124,7 @@ mod tests {
 
     #[test]
     fn reads_the_tags_of_an_environment_block() {
-        let env = b"PATH=/bin\0KFJ_TASK_NAME=fit\0KFJ_RUN_ID=run-7-abc\0CUBIST_ENGINE_DIR=/d\0HOME=/x\0";
+        let env = b"PATH=/bin\0KFJ_TASK_NAME=fit\0KFJ_RUN_ID=run-7-abc\0CUBIST_ENGINE=/d\0HOME=/x\0";
         let expected = Tags {
             run_id: Some("run-7-abc".into()),
             task: Some("fit".into()),
@@ -152,17 +158,17 @@ mod tests {
         // A process's environment shows in /proc only once the kernel has finished loading
         // its program, a moment after `spawn` returns on a busy machine.
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
-        let mut found = find(Path::new("/srv/one"), &HashSet::from([run_id.as_str()]));
+        let mut found = find("/srv/one", &HashSet::from([run_id.as_str()]));
         while found.is_empty() && std::time::Instant::now() < deadline {
             std::thread::sleep(std::time::Duration::from_millis(10));
-            found = find(Path::new("/srv/one"), &HashSet::from([run_id.as_str()]));
+            found = find("/srv/one", &HashSet::from([run_id.as_str()]));
         }
-        let other_server = find(Path::new("/srv/two"), &HashSet::from([run_id.as_str()]));
+        let other_server = find("/srv/two", &HashSet::from([run_id.as_str()]));
         let _ = child.kill();
         let _ = child.wait();
         assert_eq!(found.len(), 1, "{found:?}");
         assert_eq!(found[0].task, "sleeper");
         assert!(other_server.is_empty(), "another server's process is never found");
-        assert!(find(Path::new("/srv/one"), &HashSet::from(["run-nobody"])).is_empty());
+        assert!(find("/srv/one", &HashSet::from(["run-nobody"])).is_empty());
     }
 }

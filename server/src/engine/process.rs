@@ -1,10 +1,11 @@
 //! One attempt of a task as a process of this machine: its own process group (so a timeout
 //! or cancel kills everything it started), its output piped through the server into the
-//! attempt's log file and to live subscribers, and its resource usage (CPU time and peak
-//! memory, from `wait4`) for right-sizing.
+//! attempt's log file and to live subscribers, and its resource usage (CPU time from
+//! `wait4`; peak memory from its cgroup, else `wait4`) for right-sizing. The process is
+//! prepared by the sandbox and started on its spawner thread.
 
 use std::fs::File;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -14,6 +15,8 @@ use nix::unistd::Pid;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 use tokio::sync::{broadcast, watch};
 use wait4::Wait4;
+
+use super::sandbox::{Prepared, on_spawner};
 
 /// A piece of a task's output as it is written: which attempt, where in its log, what.
 #[derive(Debug, Clone)]
@@ -26,16 +29,11 @@ pub struct LogChunk {
 /// How long output is still copied after the task's process group is gone.
 const PUMP_GRACE: Duration = Duration::from_secs(2);
 
-/// Environment variables of the server passed on to tasks.
-pub const INHERITED_ENV: [&str; 4] = ["PATH", "HOME", "LANG", "TZ"];
-
 /// Where and how one attempt runs.
-pub struct Launch<'a> {
-    pub argv: &'a [String],
-    pub env: &'a [(String, String)],
-    pub cwd: &'a Path,
-    /// The data dir of the server starting it ([`super::orphans::ENGINE_VAR`]).
-    pub engine_dir: &'a Path,
+pub struct Launch {
+    pub prepared: Prepared,
+    /// The memory limit as the task gave it, for the message when it is exceeded.
+    pub memory_limit: String,
     pub log: PathBuf,
     pub timeout: Option<Duration>,
     pub number: u32,
@@ -50,24 +48,19 @@ pub fn kill_group(pid: i64) {
     }
 }
 
-fn spawn(launch: &Launch<'_>) -> std::io::Result<std::process::Child> {
-    let (program, args) = launch.argv.split_first().ok_or_else(|| std::io::Error::other("empty command"))?;
-    let mut command = Command::new(program);
+/// Starts the prepared process in a process group of its own, on the spawner thread.
+async fn spawn(prepared: &Prepared) -> std::io::Result<std::process::Child> {
+    let mut command = Command::new(&prepared.program);
     command
-        .args(args)
-        .current_dir(launch.cwd)
+        .args(&prepared.args)
+        .current_dir(&prepared.cwd)
         .env_clear()
+        .envs(prepared.env.iter().map(|(k, v)| (k, v)))
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    for key in INHERITED_ENV {
-        if let Ok(value) = std::env::var(key) {
-            command.env(key, value);
-        }
-    }
-    command.envs(launch.env.iter().map(|(k, v)| (k, v))).env(super::orphans::ENGINE_VAR, launch.engine_dir);
     std::os::unix::process::CommandExt::process_group(&mut command, 0);
-    command.spawn()
+    on_spawner(move || command.spawn()).await?
 }
 
 /// Copies stdout and stderr, as they come, into the log file and to live subscribers.
@@ -97,7 +90,7 @@ async fn pump(
 }
 
 /// Runs one attempt to its end; `on_start` gets the process (group) id.
-pub async fn run(launch: Launch<'_>, mut cancel: watch::Receiver<bool>, on_start: impl FnOnce(i64)) -> Attempt {
+pub async fn run(mut launch: Launch, mut cancel: watch::Receiver<bool>, on_start: impl FnOnce(i64)) -> Attempt {
     let started_at = chrono::Utc::now();
     let clock = Instant::now();
     let mut attempt = Attempt {
@@ -106,13 +99,17 @@ pub async fn run(launch: Launch<'_>, mut cancel: watch::Receiver<bool>, on_start
         exit_code: None,
         message: String::new(),
         wall_ms: 0,
-        cpu_ms: 0,
-        max_rss_kb: 0,
+        cpu_ms: None,
+        max_rss_kb: None,
     };
-    let mut child = match spawn(&launch) {
+    let group = launch.prepared.group.take();
+    let mut child = match spawn(&launch.prepared).await {
         Ok(child) => child,
         Err(e) => {
-            attempt.message = format!("could not start {:?}: {e}", launch.argv.first().map_or("", String::as_str));
+            attempt.message = format!("could not start {:?}: {e}", launch.prepared.program);
+            if let Some(group) = group {
+                let _ = tokio::task::spawn_blocking(move || group.remove()).await;
+            }
             return attempt;
         }
     };
@@ -133,7 +130,13 @@ pub async fn run(launch: Launch<'_>, mut cancel: watch::Receiver<bool>, on_start
     // database work however many tasks run.
     let (reaped, mut waiting) = tokio::sync::oneshot::channel();
     std::thread::spawn(move || {
-        let _ = reaped.send(child.wait4());
+        let ended = child.wait4();
+        let usage = group.map(|group| {
+            let usage = group.usage();
+            group.remove();
+            usage
+        });
+        let _ = reaped.send((ended, usage));
     });
     let deadline = async {
         match launch.timeout {
@@ -163,16 +166,21 @@ pub async fn run(launch: Launch<'_>, mut cancel: watch::Receiver<bool>, on_start
     }
     attempt.wall_ms = u64::try_from(clock.elapsed().as_millis()).unwrap_or(u64::MAX);
     match ended {
-        Ok(Ok(usage)) => {
+        Ok((Ok(usage), measured)) => {
             attempt.exit_code = usage.status.code();
-            let cpu = usage.rusage.utime + usage.rusage.stime;
-            attempt.cpu_ms = u64::try_from(cpu.as_millis()).unwrap_or(u64::MAX);
-            attempt.max_rss_kb = usage.rusage.maxrss / 1024;
-            if attempt.exit_code.is_none() && attempt.message.is_empty() {
+            // Without a cgroup only an unsandboxed task is the server's child to measure, and
+            // its peak memory would count the server pages the fork shared: left unknown.
+            let waited = usage.rusage.utime + usage.rusage.stime;
+            let waited = (!launch.prepared.sandboxed).then(|| u64::try_from(waited.as_millis()).unwrap_or(u64::MAX));
+            attempt.cpu_ms = measured.and_then(|m| m.cpu_ns).map(|ns| ns / 1_000_000).or(waited);
+            attempt.max_rss_kb = measured.and_then(|m| m.peak_bytes).map(|bytes| bytes / 1024);
+            if measured.is_some_and(|m| m.oom_killed) {
+                attempt.message = format!("out of memory: killed at its memory limit of {}", launch.memory_limit);
+            } else if attempt.exit_code.is_none() && attempt.message.is_empty() {
                 attempt.message = "killed by a signal".into();
             }
         }
-        Ok(Err(e)) => attempt.message = format!("lost the process: {e}"),
+        Ok((Err(e), _)) => attempt.message = format!("lost the process: {e}"),
         Err(_) => attempt.message = "lost the process".into(),
     }
     attempt

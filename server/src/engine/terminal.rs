@@ -1,7 +1,7 @@
-//! Debug shells on this machine: an interactive shell in a pseudo-terminal, started in a
-//! task's working directory with the task's environment, as the leader of a session of its
-//! own, so that ending it (terminal closed, task cleared, server stopping) ends every job
-//! it started.
+//! Debug shells on this machine: an interactive shell in a pseudo-terminal, in the task's
+//! sandbox (its folders, mounts, environment and limits), started in its working directory
+//! as the leader of a session of its own, so that ending it (terminal closed, task cleared,
+//! server stopping) ends every job it started.
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -11,7 +11,8 @@ use std::time::Duration;
 use nix::sys::signal::{Signal, killpg};
 use nix::unistd::Pid;
 
-use super::process::INHERITED_ENV;
+use super::sandbox::{Spec, cgroup, on_spawner};
+use super::task_space::{self, TaskSpace};
 use super::{Inner, orphans};
 
 /// Most debug shells open at once on one server.
@@ -23,20 +24,20 @@ pub const MAX_SHELLS_PER_USER: usize = 4;
 /// How long a shell has to end after its terminal hangs up before it is killed.
 const HANGUP_GRACE: Duration = Duration::from_millis(500);
 
-/// What a shell is started with.
+/// What a shell is started with: the task's environment, folders and limits.
 pub struct ShellLaunch {
     pub program: PathBuf,
     pub env: Vec<(String, String)>,
-    pub cwd: PathBuf,
-    /// The data dir of the server starting it ([`orphans::ENGINE_VAR`]).
-    pub engine_dir: PathBuf,
+    pub space: TaskSpace,
+    pub limits: cgroup::Limits,
 }
 
-/// A running shell: its terminal and its process (the leader of its session).
+/// A running shell: its terminal, its process (the leader of its session) and its cgroup.
 pub struct Shell {
     pub pty: pty_process::Pty,
     pub child: tokio::process::Child,
     pub session: i64,
+    pub group: Option<cgroup::Group>,
 }
 
 /// The shell program of this machine: bash when there is one, else the POSIX shell.
@@ -48,34 +49,46 @@ pub fn shell_program() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("/bin/sh"))
 }
 
-/// Starts the shell on a terminal of `cols` × `rows`; its working directory is created
-/// when missing.
-pub fn spawn(launch: &ShellLaunch, cols: u16, rows: u16) -> std::io::Result<Shell> {
-    std::fs::create_dir_all(&launch.cwd)?;
+/// Starts the shell on a terminal of `cols` × `rows`; its folders are created when missing.
+pub async fn spawn(inner: Arc<Inner>, launch: &ShellLaunch, cols: u16, rows: u16) -> std::io::Result<Shell> {
+    let mut argv = vec![launch.program.display().to_string()];
+    if launch.program.ends_with("bash") {
+        argv.extend(["--noprofile", "--norc", "-i"].map(String::from));
+    } else {
+        argv.push("-i".into());
+    }
+    let mut env = launch.env.clone();
+    env.extend([
+        ("TERM".to_owned(), "xterm-256color".to_owned()),
+        ("PS1".to_owned(), prompt_for(Path::new(&launch.space.cwd))),
+    ]);
+    let (space, limits) = (launch.space.clone(), launch.limits);
+    let prepared = tokio::task::spawn_blocking(move || {
+        task_space::prepare(&space, inner.sandbox.task_owner())?;
+        inner.sandbox.prepare(Spec {
+            argv: &argv,
+            tags: inner.tags(&env, true),
+            env: &env,
+            entries: space.entries.clone(),
+            cwd: space.cwd.clone(),
+            host_cwd: space.host_cwd.clone(),
+            terminal: true,
+            limits,
+        })
+    })
+    .await
+    .map_err(std::io::Error::other)??;
     let (pty, pts) = pty_process::open().map_err(std::io::Error::other)?;
     pty.resize(pty_process::Size::new(rows, cols)).map_err(std::io::Error::other)?;
-    let mut command = pty_process::Command::new(&launch.program).current_dir(&launch.cwd).env_clear();
-    for key in INHERITED_ENV {
-        if let Ok(value) = std::env::var(key) {
-            command = command.env(key, value);
-        }
-    }
-    let prompt = prompt_for(&launch.cwd);
-    command = command
-        .envs(launch.env.iter().map(|(k, v)| (k, v)))
-        .env(orphans::ENGINE_VAR, &launch.engine_dir)
-        .env(orphans::SHELL_VAR, "1")
-        .env("TERM", "xterm-256color")
-        .env("PS1", prompt)
+    let command = pty_process::Command::new(&prepared.program)
+        .args(&prepared.args)
+        .current_dir(&prepared.cwd)
+        .env_clear()
+        .envs(prepared.env.iter().map(|(k, v)| (k, v)))
         .kill_on_drop(true);
-    if launch.program.ends_with("bash") {
-        command = command.args(["--noprofile", "--norc", "-i"]);
-    } else {
-        command = command.arg("-i");
-    }
-    let child = command.spawn(pts).map_err(std::io::Error::other)?;
+    let child = on_spawner(move || command.spawn(pts)).await?.map_err(std::io::Error::other)?;
     let session = child.id().map(i64::from).ok_or_else(|| std::io::Error::other("the shell ended at once"))?;
-    Ok(Shell { pty, child, session })
+    Ok(Shell { pty, child, session, group: prepared.group })
 }
 
 /// A prompt saying where the shell is (the user, the task's folder).
@@ -85,17 +98,22 @@ fn prompt_for(cwd: &Path) -> String {
 }
 
 /// Ends the shell and every job of its session: a hang-up first, then a kill of whatever
-/// is still there. Returns the shell's exit code, if it exited by itself.
-pub async fn end(child: &mut tokio::process::Child, session: i64) -> Option<i32> {
+/// is still there; then frees its cgroup. Returns the shell's exit code, if it exited by
+/// itself.
+pub async fn end(child: &mut tokio::process::Child, session: i64, group: Option<cgroup::Group>) -> Option<i32> {
     if let Ok(pid) = i32::try_from(session) {
         let _ = killpg(Pid::from_raw(pid), Signal::SIGHUP);
     }
     let status = tokio::time::timeout(HANGUP_GRACE, child.wait()).await.ok().and_then(Result::ok);
     kill_session(session);
-    match status {
+    let code = match status {
         Some(status) => status.code(),
         None => child.wait().await.ok().and_then(|s| s.code()),
+    };
+    if let Some(group) = group {
+        let _ = tokio::task::spawn_blocking(move || group.remove()).await;
     }
+    code
 }
 
 /// Kills every process group of a session (found by scanning, so that a reaped leader's

@@ -7,6 +7,7 @@
 
 #![allow(dead_code, clippy::unwrap_used)]
 
+pub mod binary;
 pub mod runs;
 pub mod terminal;
 
@@ -170,6 +171,7 @@ impl TestApp {
             embed: Default::default(),
             scratch_hours: 24,
             host_shells: true,
+            sandbox: Default::default(),
             auth: AuthConfig {
                 primary: LoginMethod::Password,
                 enabled: vec![LoginMethod::Password],
@@ -326,6 +328,30 @@ pub fn error_fields(body: &Value) -> Vec<String> {
 pub fn process_alive(pid: &str) -> bool {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
     stat.rsplit(") ").next().is_some_and(|rest| !rest.is_empty() && !rest.starts_with('Z'))
+}
+
+/// The host process id of process `inner_pid` of a sandbox of run `run_id` (a sandbox has
+/// process ids of its own); waits at most five seconds for it to appear.
+pub async fn host_pid(run_id: &str, inner_pid: &str) -> String {
+    let marker = format!("KFJ_RUN_ID={run_id}");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        let found = std::fs::read_dir("/proc").unwrap().filter_map(Result::ok).find_map(|entry| {
+            let pid = entry.file_name().to_str()?.parse::<u32>().ok()?;
+            let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+            let ids: Vec<&str> = status.lines().find_map(|l| l.strip_prefix("NSpid:"))?.split_whitespace().collect();
+            if ids.len() < 2 || ids.last() != Some(&inner_pid.trim()) {
+                return None;
+            }
+            let environ = std::fs::read(format!("/proc/{pid}/environ")).ok()?;
+            environ.split(|b| *b == 0).any(|var| var == marker.as_bytes()).then(|| pid.to_string())
+        });
+        if let Some(pid) = found {
+            return pid;
+        }
+        assert!(std::time::Instant::now() < deadline, "no process {inner_pid} in a sandbox of {run_id}");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
 }
 
 /// Waits (at most five seconds) for process `pid` to be gone.

@@ -27,6 +27,12 @@ pub async fn shell_task(client: &Client, name: &str) -> i64 {
     created["tasks"][0]["id"].as_i64().unwrap()
 }
 
+/// The run id a task's debug shells carry.
+pub async fn run_id_of(client: &Client, task: i64) -> String {
+    let info: Value = client.get_as(&format!("/api/v1/tasks/{task}/debug")).await;
+    info["run_id"].as_str().unwrap().to_owned()
+}
+
 /// The WebSocket handshake of a task's terminal, with the client's session and `origin`.
 pub fn handshake(client: &Client, task: i64, origin: &str) -> Request {
     let host = client.base.trim_start_matches("http://");

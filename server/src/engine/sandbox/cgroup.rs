@@ -1,0 +1,257 @@
+//! A cgroup per task attempt and debug shell: a memory limit and CPU quota from the task's
+//! resources, the CPU time and peak memory of the task alone (not the server pages a fork
+//! shares; a sandbox's processes are not children the server can wait for), and whether the
+//! kernel killed it for running out of memory. Version 2 where the server's cgroup delegates
+//! the memory controller; version 1 (memory, cpu and cpuacct hierarchies) where the machine
+//! mounts those. Where neither can be written, tasks run without limits and unmeasured.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+/// The folder under the server's own cgroup holding every task's group.
+const TASKS: &str = "cubist-tasks";
+
+/// The CPU quota's period, in microseconds.
+const CPU_PERIOD_US: u64 = 100_000;
+
+/// Which cgroup version, and where this server's task groups go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Hierarchy {
+    V1 { memory: PathBuf, cpu: Option<PathBuf>, cpuacct: Option<PathBuf> },
+    V2 { tasks: PathBuf },
+}
+
+/// The limits of one group.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Limits {
+    pub memory_bytes: Option<u64>,
+    pub cpu_milli: Option<u32>,
+}
+
+/// What a group measured once its processes are gone.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Usage {
+    pub peak_bytes: Option<u64>,
+    pub cpu_ns: Option<u64>,
+    pub oom_killed: bool,
+}
+
+/// One attempt's (or shell's) group: its folder in each hierarchy (one in version 2).
+#[derive(Debug)]
+pub struct Group {
+    v2: bool,
+    memory: PathBuf,
+    cpu: Option<PathBuf>,
+    cpuacct: Option<PathBuf>,
+}
+
+/// The path of the first hierarchy in `/proc/self/cgroup` whose controllers include `name`
+/// (`""` for the version-2 line).
+fn own_path<'a>(proc_cgroup: &'a str, name: &str) -> Option<(&'a str, &'a str)> {
+    proc_cgroup.lines().find_map(|line| {
+        let mut fields = line.splitn(3, ':');
+        let (_, controllers, path) = (fields.next()?, fields.next()?, fields.next()?);
+        let matches = if name.is_empty() { controllers.is_empty() } else { controllers.split(',').any(|c| c == name) };
+        matches.then_some((controllers, path))
+    })
+}
+
+/// The mount of a version-1 hierarchy: `/sys/fs/cgroup/<controllers>` or one of its names.
+fn v1_mount(controllers: &str, name: &str) -> Option<PathBuf> {
+    [controllers, name]
+        .iter()
+        .map(|dir| Path::new("/sys/fs/cgroup").join(dir))
+        .find(|dir| dir.join("cgroup.procs").exists())
+}
+
+fn below(mount: &Path, path: &str) -> PathBuf {
+    mount.join(path.trim_start_matches('/')).join(TASKS)
+}
+
+/// Removes the groups a server that is gone left behind (groups are named after the process
+/// id of their server; a live server's fresh groups are empty until joined, so they stay).
+fn sweep(tasks: &Path) {
+    if let Ok(entries) = std::fs::read_dir(tasks) {
+        for entry in entries.filter_map(Result::ok) {
+            let name = entry.file_name();
+            let server = name.to_str().and_then(|n| n.split_once('-')).map(|(pid, _)| pid.to_owned());
+            if server.is_some_and(|pid| !Path::new("/proc").join(pid).exists()) {
+                let _ = std::fs::remove_dir(entry.path());
+            }
+        }
+    }
+}
+
+impl Hierarchy {
+    /// Finds a hierarchy this server may create groups in, or says why there is none.
+    pub fn detect() -> Result<Self, String> {
+        let own = std::fs::read_to_string("/proc/self/cgroup").map_err(|e| format!("/proc/self/cgroup: {e}"))?;
+        if let Some((controllers, path)) = own_path(&own, "memory") {
+            let mount = v1_mount(controllers, "memory").ok_or("the memory hierarchy is not mounted")?;
+            let memory = below(&mount, path);
+            std::fs::create_dir_all(&memory).map_err(|e| format!("{}: {e}", memory.display()))?;
+            let tasks_of = |name: &str| {
+                own_path(&own, name)
+                    .and_then(|(controllers, path)| Some(below(&v1_mount(controllers, name)?, path)))
+                    .filter(|dir| std::fs::create_dir_all(dir).is_ok())
+            };
+            let (cpu, cpuacct) = (tasks_of("cpu"), tasks_of("cpuacct"));
+            // Mounted together, cpu and cpuacct are one folder.
+            let cpuacct = cpuacct.filter(|acct| Some(acct) != cpu.as_ref());
+            for dir in [Some(&memory), cpu.as_ref(), cpuacct.as_ref()].into_iter().flatten() {
+                sweep(dir);
+            }
+            return Ok(Self::V1 { memory, cpu, cpuacct });
+        }
+        let (_, path) = own_path(&own, "").ok_or("no cgroup hierarchy")?;
+        let base = Path::new("/sys/fs/cgroup").join(path.trim_start_matches('/'));
+        let available = std::fs::read_to_string(base.join("cgroup.controllers")).unwrap_or_default();
+        if !available.split_whitespace().any(|c| c == "memory") {
+            return Err(format!("the memory controller is not delegated to {}", base.display()));
+        }
+        let wanted: Vec<&str> =
+            ["+memory", "+cpu"].into_iter().filter(|c| available.split_whitespace().any(|a| a == &c[1..])).collect();
+        let tasks = base.join(TASKS);
+        std::fs::create_dir_all(&tasks).map_err(|e| format!("{}: {e}", tasks.display()))?;
+        for dir in [&base, &tasks] {
+            std::fs::write(dir.join("cgroup.subtree_control"), wanted.join(" "))
+                .map_err(|e| format!("cannot enable memory for the groups under {}: {e}", dir.display()))?;
+        }
+        sweep(&tasks);
+        Ok(Self::V2 { tasks })
+    }
+
+    /// Creates a new group with `limits`.
+    pub fn create(&self, limits: Limits) -> std::io::Result<Group> {
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        let name = format!("{}-{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed));
+        let memory = limits.memory_bytes.map(|b| b.to_string());
+        let quota = limits.cpu_milli.map(|m| (u64::from(m) * CPU_PERIOD_US / 1000).max(1000));
+        let make = |root: &Path| {
+            let dir = root.join(&name);
+            std::fs::create_dir(&dir).map(|()| dir)
+        };
+        match self {
+            Self::V1 { memory: memory_root, cpu, cpuacct } => {
+                let mut group = Group { v2: false, memory: make(memory_root)?, cpu: None, cpuacct: None };
+                if let Some(bytes) = &memory {
+                    std::fs::write(group.memory.join("memory.limit_in_bytes"), bytes)?;
+                    let _ = std::fs::write(group.memory.join("memory.memsw.limit_in_bytes"), bytes);
+                }
+                if let Some(cpu) = cpu {
+                    let dir = make(cpu)?;
+                    group.cpu = Some(dir.clone());
+                    if let Some(quota) = quota {
+                        std::fs::write(dir.join("cpu.cfs_period_us"), CPU_PERIOD_US.to_string())?;
+                        std::fs::write(dir.join("cpu.cfs_quota_us"), quota.to_string())?;
+                    }
+                }
+                if let Some(cpuacct) = cpuacct {
+                    group.cpuacct = Some(make(cpuacct)?);
+                }
+                Ok(group)
+            }
+            Self::V2 { tasks } => {
+                let group = Group { v2: true, memory: make(tasks)?, cpu: None, cpuacct: None };
+                if let Some(bytes) = &memory {
+                    std::fs::write(group.memory.join("memory.max"), bytes)?;
+                    let _ = std::fs::write(group.memory.join("memory.swap.max"), "0");
+                }
+                let _ = std::fs::write(group.memory.join("memory.oom.group"), "1");
+                if let Some(quota) = quota {
+                    let _ = std::fs::write(group.memory.join("cpu.max"), format!("{quota} {CPU_PERIOD_US}"));
+                }
+                Ok(group)
+            }
+        }
+    }
+}
+
+/// The value after `key` in a flat-keyed file such as `memory.events`.
+fn keyed(text: &str, key: &str) -> Option<u64> {
+    text.lines().find_map(|line| line.strip_prefix(key)?.strip_prefix(' ')?.trim().parse().ok())
+}
+
+impl Group {
+    fn dirs(&self) -> impl Iterator<Item = &PathBuf> {
+        [Some(&self.memory), self.cpu.as_ref(), self.cpuacct.as_ref()].into_iter().flatten()
+    }
+
+    fn read(dir: &Path, file: &str) -> Option<String> {
+        std::fs::read_to_string(dir.join(file)).ok()
+    }
+
+    /// The files a process writes its id into to join the group.
+    pub fn procs_files(&self) -> Vec<PathBuf> {
+        self.dirs().map(|d| d.join("cgroup.procs")).collect()
+    }
+
+    /// The CPU time, peak memory and whether the kernel killed a process for going over the
+    /// memory limit.
+    pub fn usage(&self) -> Usage {
+        let number = |dir: &Path, file: &str| Self::read(dir, file).and_then(|t| t.trim().parse::<u64>().ok());
+        if self.v2 {
+            Usage {
+                peak_bytes: number(&self.memory, "memory.peak"),
+                cpu_ns: Self::read(&self.memory, "cpu.stat")
+                    .and_then(|t| keyed(&t, "usage_usec"))
+                    .map(|us| us.saturating_mul(1000)),
+                oom_killed: Self::read(&self.memory, "memory.events")
+                    .and_then(|t| keyed(&t, "oom_kill"))
+                    .is_some_and(|n| n > 0),
+            }
+        } else {
+            let accounting = self.cpuacct.as_ref().or(self.cpu.as_ref());
+            Usage {
+                peak_bytes: number(&self.memory, "memory.max_usage_in_bytes"),
+                cpu_ns: accounting.and_then(|dir| number(dir, "cpuacct.usage")),
+                oom_killed: Self::read(&self.memory, "memory.oom_control")
+                    .and_then(|t| keyed(&t, "oom_kill"))
+                    .is_some_and(|n| n > 0),
+            }
+        }
+    }
+
+    /// Removes the group once its last process is gone (the kernel frees a killed pid
+    /// namespace a moment after its first process ends); waits at most about a second.
+    pub fn remove(self) {
+        for dir in self.dirs() {
+            for _ in 0..50 {
+                match std::fs::remove_dir(dir) {
+                    Err(e) if e.raw_os_error() == Some(16) => std::thread::sleep(Duration::from_millis(20)),
+                    _ => break,
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_the_servers_own_groups_in_either_version() {
+        let v1 = "12:pids:/x\n4:memory:/process_api/abc\n2:cpu,cpuacct:/\n0::/";
+        assert_eq!(own_path(v1, "memory"), Some(("memory", "/process_api/abc")));
+        assert_eq!(own_path(v1, "cpu"), Some(("cpu,cpuacct", "/")));
+        assert_eq!(own_path(v1, ""), Some(("", "/")));
+        let v2 = "0::/system.slice/cubist.service\n";
+        assert_eq!(own_path(v2, "memory"), None);
+        assert_eq!(own_path(v2, ""), Some(("", "/system.slice/cubist.service")));
+        assert_eq!(
+            below(Path::new("/sys/fs/cgroup/memory"), "/a/b"),
+            PathBuf::from("/sys/fs/cgroup/memory/a/b/cubist-tasks")
+        );
+    }
+
+    #[test]
+    fn reads_out_of_memory_kills_from_either_events_file() {
+        let v1 = "oom_kill_disable 0\nunder_oom 0\noom_kill 2\n";
+        let v2 = "low 0\nhigh 0\nmax 9\noom 1\noom_kill 1\noom_group_kill 0\n";
+        assert_eq!(keyed(v1, "oom_kill"), Some(2));
+        assert_eq!(keyed(v2, "oom_kill"), Some(1));
+        assert_eq!(keyed("oom_kill_disable 0\n", "oom_kill"), None);
+    }
+}
