@@ -91,14 +91,14 @@ on_both_backends!(mounts_cpu_time_and_retry_backoff, async |app: TestApp| {
     assert_eq!(task(&detail, "busy")["status"], "succeeded", "{detail}");
 
     let volumes = app.data_dir.join("volumes");
-    let home = volumes.join("ws").join("ann").join("ann").join("project");
+    let home = volumes.join("users").join("ws").join("ann").join("ann").join("project");
     assert_eq!(
         std::fs::read_to_string(home.join("where.txt")).unwrap().trim(),
         "/data/ann/project",
         "the task works at its mount path, which is the creator's folder of the claim in the data dir"
     );
     assert_eq!(
-        std::fs::read_to_string(volumes.join("common").join("notes").join("note.txt")).unwrap(),
+        std::fs::read_to_string(volumes.join("shared").join("common").join("notes").join("note.txt")).unwrap(),
         "shared\n",
         "a pvc-share mount is the claim's folder, shared by all"
     );

@@ -22,5 +22,6 @@ pub mod plan_render;
 pub mod project_expand;
 pub mod resources;
 pub mod seed_templates;
+pub mod template_bound;
 pub mod username;
 pub mod validation;

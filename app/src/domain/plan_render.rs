@@ -2,7 +2,9 @@
 //! `{{pipeline_id}}`, `{{pipeline_name}}`, `{{cluster_name}}`, `{{execution_date}}`, the
 //! pipeline's global environment keys, and date arithmetic (`{{ execution_date |
 //! add_days(-1) | date_format("%Y%m%d") }}`). minijinja is sandboxed (no I/O) and runs with a
-//! fuel limit, so a template cannot loop forever. Unknown variables render empty.
+//! fuel limit, so a template cannot loop forever; before it runs, a template's output is
+//! bounded from its syntax tree ([`super::template_bound`]), so none can build a huge string.
+//! Unknown variables render empty.
 
 use std::collections::BTreeMap;
 
@@ -45,6 +47,7 @@ fn add_days(value: String, days: i64) -> Result<String, Error> {
 pub struct Renderer {
     env: Environment<'static>,
     vars: BTreeMap<String, Value>,
+    lengths: BTreeMap<String, u64>,
 }
 
 impl Renderer {
@@ -54,7 +57,8 @@ impl Renderer {
         env.set_fuel(Some(FUEL));
         env.add_filter("date_format", date_format);
         env.add_filter("add_days", add_days);
-        Self { env, vars: vars.into_iter().map(|(k, v)| (k, Value::from(v))).collect() }
+        let lengths = vars.iter().map(|(k, v)| (k.clone(), v.len() as u64)).collect();
+        Self { env, vars: vars.into_iter().map(|(k, v)| (k, Value::from(v))).collect(), lengths }
     }
 
     /// The rendered text; text without `{{` or `{%` is returned as is.
@@ -62,6 +66,7 @@ impl Renderer {
         if !text.contains("{{") && !text.contains("{%") {
             return Ok(text.to_owned());
         }
+        super::template_bound::check(text, &|name| self.lengths.get(name).copied().unwrap_or(0))?;
         self.env.render_str(text, &self.vars).map_err(|e| match e.detail() {
             Some(detail) => format!("{}: {detail}", e.kind()),
             None => e.kind().to_string(),
@@ -97,5 +102,7 @@ mod tests {
         assert!(r.render("{{ oops").is_err());
         assert!(r.render("{{ 'x' | date_format('%Y') }}").unwrap_err().contains("not a date"));
         assert!(r.render("{% for i in range(100000) %}{% for j in range(100000) %}x{% endfor %}{% endfor %}").is_err());
+        let doubling = format!("{{% set s = run_id %}}{}{{{{ s }}}}", "{% set s = s ~ s %}".repeat(64));
+        assert!(r.render(&doubling).unwrap_err().contains("more than 256 KiB"));
     }
 }

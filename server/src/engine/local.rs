@@ -3,6 +3,7 @@
 //! cancel. A failed task stops its downstream tasks; independent branches go on.
 
 use std::collections::{HashMap, HashSet};
+use std::os::unix::fs::DirBuilderExt;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -72,6 +73,7 @@ async fn run_task(
         };
         let launch = Launch {
             prepared,
+            program: task.argv.first().cloned().unwrap_or_default(),
             memory_limit: task.resources.memory.clone(),
             log: inner.attempt_log(&plan.run_id, &task.name, number),
             timeout: (task.timeout_secs > 0).then(|| Duration::from_secs(u64::from(task.timeout_secs))),
@@ -110,7 +112,11 @@ async fn run_task(
 fn prepare_attempt(inner: &Inner, task: &TaskPlan, space: &TaskSpace, logs: &Path) -> Result<Prepared, String> {
     let owner = inner.sandbox.task_owner();
     task_space::prepare(space, owner).map_err(|e| format!("could not prepare the task's folders: {e}"))?;
-    std::fs::create_dir_all(logs).map_err(|e| format!("could not prepare {}: {e}", logs.display()))?;
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(logs)
+        .map_err(|e| format!("could not prepare {}: {e}", logs.display()))?;
     inner
         .sandbox
         .prepare(Spec {

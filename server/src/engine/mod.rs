@@ -1,7 +1,8 @@
 //! Engines run execution plans. The local engine, the embedded default, runs each task as a
 //! sandboxed process of this machine; runs live in the database and their folders under the
 //! data dir (`runs/<run id>/work` shared by the run's tasks and seen by them at `/work`,
-//! `runs/<run id>/logs/<task>/attempt-N.log`, `volumes/<claim>/<user>` for mounts).
+//! `runs/<run id>/logs/<task>/attempt-N.log`, `volumes/users/<claim>/<user>` and
+//! `volumes/shared/<claim>` for mounts).
 
 pub mod cleanup;
 pub mod local;

@@ -5,6 +5,7 @@
 //! prepared by the sandbox and started on its spawner thread.
 
 use std::fs::File;
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -32,6 +33,8 @@ const PUMP_GRACE: Duration = Duration::from_secs(2);
 /// Where and how one attempt runs.
 pub struct Launch {
     pub prepared: Prepared,
+    /// The task's program, for the message when it cannot start.
+    pub program: String,
     /// The memory limit as the task gave it, for the message when it is exceeded.
     pub memory_limit: String,
     pub log: PathBuf,
@@ -106,7 +109,7 @@ pub async fn run(mut launch: Launch, mut cancel: watch::Receiver<bool>, on_start
     let mut child = match spawn(&launch.prepared).await {
         Ok(child) => child,
         Err(e) => {
-            attempt.message = format!("could not start {:?}: {e}", launch.prepared.program);
+            attempt.message = format!("could not start {:?}: {e}", launch.program);
             if let Some(group) = group {
                 let _ = tokio::task::spawn_blocking(move || group.remove()).await;
             }
@@ -115,7 +118,8 @@ pub async fn run(mut launch: Launch, mut cancel: watch::Receiver<bool>, on_start
     };
     let pid = i64::from(child.id());
     on_start(pid);
-    let pump = match (File::create(&launch.log), child.stdout.take(), child.stderr.take()) {
+    let log = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(&launch.log);
+    let pump = match (log, child.stdout.take(), child.stderr.take()) {
         (Ok(log), Some(out), Some(err)) => {
             let out = tokio::process::ChildStdout::from_std(out);
             let err = tokio::process::ChildStderr::from_std(err);
@@ -157,7 +161,12 @@ pub async fn run(mut launch: Launch, mut cancel: watch::Receiver<bool>, on_start
             waiting.await
         }
     };
-    kill_group(pid);
+    // A sandbox ends with its first process; unsandboxed, whatever the task left in its
+    // process group goes now (the group outlives its reaped leader only while it has members,
+    // so its id cannot have been reused).
+    if !launch.prepared.sandboxed {
+        kill_group(pid);
+    }
     if let Some(mut pump) = pump {
         // A child that left the process group may hold the pipes open: stop copying then.
         if tokio::time::timeout(PUMP_GRACE, &mut pump).await.is_err() {

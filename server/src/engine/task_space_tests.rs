@@ -39,8 +39,8 @@ fn mounts_appear_at_their_paths_and_the_work_folder_at_work() {
         space.entries,
         vec![
             Entry::Bind { host: data.join("runs/r1/work"), at: "/work".into(), writable: true },
-            Entry::Bind { host: data.join("volumes/ws/ann"), at: "/mnt/data".into(), writable: true },
-            Entry::Bind { host: data.join("volumes/team"), at: "/share".into(), writable: true },
+            Entry::Bind { host: data.join("volumes/users/ws/ann"), at: "/mnt/data".into(), writable: true },
+            Entry::Bind { host: data.join("volumes/shared/team"), at: "/share".into(), writable: true },
             Entry::Tmpfs { at: "/dev/shm".into(), bytes: Some(4 << 30) },
             Entry::Bind { host: "/opt/models".into(), at: "/models".into(), writable: true },
         ]
@@ -52,12 +52,29 @@ fn a_working_directory_in_a_mount_is_that_folder_and_elsewhere_the_sandboxs_own(
     let data = Path::new("/srv/cubist");
     let inside = of_task(data, "r1", &task("ws(pvc):/mnt", Some("/mnt/ann/project")));
     assert_eq!(inside.cwd, "/mnt/ann/project");
-    assert_eq!(inside.host_cwd, data.join("volumes/ws/ann/ann/project"));
-    assert!(inside.folders.contains(&Folder { base: data.join("volumes/ws/ann"), below: "ann/project".into() }));
+    assert_eq!(inside.host_cwd, data.join("volumes/users/ws/ann/ann/project"));
+    let below = Folder { base: data.join("volumes/users/ws/ann"), below: "ann/project".into(), owned: 2 };
+    assert!(inside.folders.contains(&below), "{:?}", inside.folders);
 
     let outside = of_task(data, "r1", &task("", Some("/app")));
     assert_eq!(outside.cwd, "/app");
     assert_eq!(outside.entries.last(), Some(&Entry::Dir { at: "/app".into() }));
+
+    let host = of_task(data, "r1", &task("/srv/models:/models", Some("/models/v2")));
+    assert!(host.folders.iter().all(|f| f.base.starts_with(data)), "nothing is made in a host path");
+}
+
+#[test]
+fn sharing_a_claim_never_shows_a_users_own_folder_of_it() {
+    let data = Path::new("/srv/cubist");
+    let mine = of_task(data, "r1", &task("ws(pvc):/mine", None));
+    let shared = of_task(data, "r1", &task("ws(pvc-share):/shared", None));
+    let (Some(Entry::Bind { host: mine, .. }), Some(Entry::Bind { host: shared, .. })) =
+        (mine.entries.last(), shared.entries.last())
+    else {
+        panic!("both are binds");
+    };
+    assert!(!mine.starts_with(shared) && !shared.starts_with(mine), "{mine:?} and {shared:?} are apart");
 }
 
 #[test]
@@ -67,24 +84,36 @@ fn folders_are_made_without_following_links_and_given_to_the_task_user() {
     std::fs::create_dir(&data).expect("data dir");
     let outside = root.path().join("outside");
     std::fs::create_dir(&outside).expect("outside dir");
-    let space = of_task(&data, "r1", &task("ws(pvc):/mnt", Some("/mnt/project")));
+    let space = of_task(&data, "r1", &task("ws(pvc):/mnt", Some("/mnt/project/deep")));
     prepare(&space, None).expect("folders made");
+    let home = data.join("volumes/users/ws/ann");
     assert!(data.join("runs/r1/work").is_dir());
-    assert!(data.join("volumes/ws/ann/project").is_dir());
+    assert!(home.join("project/deep").is_dir());
 
-    // A task planted a link where the next task's folder goes: the server refuses it.
-    std::fs::remove_dir(data.join("volumes/ws/ann/project")).expect("removed");
-    std::os::unix::fs::symlink(&outside, data.join("volumes/ws/ann/project")).expect("link planted");
-    let refused = prepare(&space, None).expect_err("a link is not a folder");
-    assert!(refused.to_string().contains("is not a folder"), "{refused}");
+    // A task planted links where the next task's folders go, at the end or in the middle:
+    // the server refuses them and follows neither.
+    for planted in ["project/deep", "project"] {
+        std::fs::remove_dir_all(home.join("project")).expect("removed");
+        if planted == "project/deep" {
+            std::fs::create_dir(home.join("project")).expect("parent");
+        }
+        std::os::unix::fs::symlink(&outside, home.join(planted)).expect("link planted");
+        let refused = prepare(&space, None).expect_err("a link is not a folder");
+        assert!(refused.to_string().contains("is not a folder"), "{planted}: {refused}");
+        assert!(std::fs::read_dir(&outside).expect("outside").next().is_none(), "nothing made through the link");
+        let _ = std::fs::remove_file(home.join(planted));
+    }
 
     if nix::unistd::geteuid().is_root() {
         let owner = TaskUser { uid: 65534, gid: 65534 };
-        std::fs::remove_file(data.join("volumes/ws/ann/project")).expect("link removed");
+        let _ = std::fs::remove_dir_all(home.join("project"));
         prepare(&space, Some(owner)).expect("folders made");
-        let meta = std::fs::metadata(data.join("volumes/ws/ann/project")).expect("made");
-        assert_eq!((meta.uid(), meta.gid()), (65534, 65534));
+        for folder in [home.clone(), home.join("project"), home.join("project/deep")] {
+            let meta = std::fs::metadata(&folder).expect("made");
+            assert_eq!((meta.uid(), meta.gid()), (65534, 65534), "{folder:?} is the task's");
+        }
         assert_eq!(std::fs::metadata(&outside).expect("outside").uid(), 0, "the link's target is untouched");
-        assert_eq!(std::fs::metadata(data.join("volumes/ws")).expect("passage").mode() & 0o777, 0o711);
+        let passage = std::fs::metadata(data.join("volumes/users/ws")).expect("passage");
+        assert_eq!((passage.uid(), passage.mode() & 0o777), (0, 0o711), "the server's passages");
     }
 }

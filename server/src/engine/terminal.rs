@@ -11,7 +11,7 @@ use std::time::Duration;
 use nix::sys::signal::{Signal, killpg};
 use nix::unistd::Pid;
 
-use super::sandbox::{Spec, cgroup, on_spawner};
+use super::sandbox::{Prepared, Spec, cgroup, on_spawner};
 use super::task_space::{self, TaskSpace};
 use super::{Inner, orphans};
 
@@ -78,6 +78,24 @@ pub async fn spawn(inner: Arc<Inner>, launch: &ShellLaunch, cols: u16, rows: u16
     })
     .await
     .map_err(std::io::Error::other)??;
+    let started = start_on_terminal(&prepared, cols, rows).await;
+    match started {
+        Ok((pty, child, session)) => Ok(Shell { pty, child, session, group: prepared.group }),
+        Err(e) => {
+            if let Some(group) = prepared.group {
+                let _ = tokio::task::spawn_blocking(move || group.remove()).await;
+            }
+            Err(e)
+        }
+    }
+}
+
+/// Starts the prepared shell on a new pseudo-terminal of `cols` × `rows`.
+async fn start_on_terminal(
+    prepared: &Prepared,
+    cols: u16,
+    rows: u16,
+) -> std::io::Result<(pty_process::Pty, tokio::process::Child, i64)> {
     let (pty, pts) = pty_process::open().map_err(std::io::Error::other)?;
     pty.resize(pty_process::Size::new(rows, cols)).map_err(std::io::Error::other)?;
     let command = pty_process::Command::new(&prepared.program)
@@ -88,7 +106,7 @@ pub async fn spawn(inner: Arc<Inner>, launch: &ShellLaunch, cols: u16, rows: u16
         .kill_on_drop(true);
     let child = on_spawner(move || command.spawn(pts)).await?.map_err(std::io::Error::other)?;
     let session = child.id().map(i64::from).ok_or_else(|| std::io::Error::other("the shell ended at once"))?;
-    Ok(Shell { pty, child, session, group: prepared.group })
+    Ok((pty, child, session))
 }
 
 /// A prompt saying where the shell is (the user, the task's folder).

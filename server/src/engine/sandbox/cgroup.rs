@@ -69,18 +69,39 @@ fn below(mount: &Path, path: &str) -> PathBuf {
     mount.join(path.trim_start_matches('/')).join(TASKS)
 }
 
-/// Removes the groups a server that is gone left behind (groups are named after the process
-/// id of their server; a live server's fresh groups are empty until joined, so they stay).
+/// How old an empty group must be before a starting server removes it: a group is joined
+/// within milliseconds of its making, so an old empty one was left by a server that stopped
+/// (the kernel refuses to remove a group that still holds processes).
+const LEFT_BEHIND: Duration = Duration::from_secs(600);
+
+/// Removes the empty groups servers left behind.
 fn sweep(tasks: &Path) {
-    if let Ok(entries) = std::fs::read_dir(tasks) {
-        for entry in entries.filter_map(Result::ok) {
-            let name = entry.file_name();
-            let server = name.to_str().and_then(|n| n.split_once('-')).map(|(pid, _)| pid.to_owned());
-            if server.is_some_and(|pid| !Path::new("/proc").join(pid).exists()) {
-                let _ = std::fs::remove_dir(entry.path());
-            }
+    let Ok(entries) = std::fs::read_dir(tasks) else { return };
+    for entry in entries.filter_map(Result::ok) {
+        let age = entry.metadata().and_then(|m| m.modified()).ok().and_then(|t| t.elapsed().ok());
+        if age.is_some_and(|age| age > LEFT_BEHIND) {
+            let _ = std::fs::remove_dir(entry.path());
         }
     }
+}
+
+/// Enables `controllers` for the children of a version-2 group. A group holding processes
+/// cannot (the kernel's "no internal processes" rule), so the server's own processes move
+/// first into a leaf of their own beside the task groups, as a delegated service must.
+fn enable_v2(base: &Path, controllers: &str) -> Result<(), String> {
+    let control = base.join("cgroup.subtree_control");
+    if std::fs::write(&control, controllers).is_ok() {
+        return Ok(());
+    }
+    let leaf = base.join("cubist-server");
+    std::fs::create_dir_all(&leaf).map_err(|e| format!("{}: {e}", leaf.display()))?;
+    let members = std::fs::read_to_string(base.join("cgroup.procs")).unwrap_or_default();
+    for pid in members.lines() {
+        // A process that ended meanwhile cannot move; the write below tells if any is left.
+        let _ = std::fs::write(leaf.join("cgroup.procs"), pid);
+    }
+    std::fs::write(&control, controllers)
+        .map_err(|e| format!("cannot enable {controllers} for the groups under {}: {e}", base.display()))
 }
 
 impl Hierarchy {
@@ -114,16 +135,27 @@ impl Hierarchy {
             ["+memory", "+cpu"].into_iter().filter(|c| available.split_whitespace().any(|a| a == &c[1..])).collect();
         let tasks = base.join(TASKS);
         std::fs::create_dir_all(&tasks).map_err(|e| format!("{}: {e}", tasks.display()))?;
-        for dir in [&base, &tasks] {
-            std::fs::write(dir.join("cgroup.subtree_control"), wanted.join(" "))
-                .map_err(|e| format!("cannot enable memory for the groups under {}: {e}", dir.display()))?;
-        }
+        enable_v2(&base, &wanted.join(" "))?;
+        enable_v2(&tasks, &wanted.join(" "))?;
         sweep(&tasks);
         Ok(Self::V2 { tasks })
     }
 
-    /// Creates a new group with `limits`.
+    /// Creates a new group with `limits`; nothing is left behind when that fails.
     pub fn create(&self, limits: Limits) -> std::io::Result<Group> {
+        let mut made = Group { v2: matches!(self, Self::V2 { .. }), memory: PathBuf::new(), cpu: None, cpuacct: None };
+        match self.make(limits, &mut made) {
+            Ok(()) => Ok(made),
+            Err(e) => {
+                if !made.memory.as_os_str().is_empty() {
+                    made.remove();
+                }
+                Err(e)
+            }
+        }
+    }
+
+    fn make(&self, limits: Limits, group: &mut Group) -> std::io::Result<()> {
         static NEXT: AtomicU64 = AtomicU64::new(1);
         let name = format!("{}-{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed));
         let memory = limits.memory_bytes.map(|b| b.to_string());
@@ -134,7 +166,7 @@ impl Hierarchy {
         };
         match self {
             Self::V1 { memory: memory_root, cpu, cpuacct } => {
-                let mut group = Group { v2: false, memory: make(memory_root)?, cpu: None, cpuacct: None };
+                group.memory = make(memory_root)?;
                 if let Some(bytes) = &memory {
                     std::fs::write(group.memory.join("memory.limit_in_bytes"), bytes)?;
                     let _ = std::fs::write(group.memory.join("memory.memsw.limit_in_bytes"), bytes);
@@ -150,10 +182,10 @@ impl Hierarchy {
                 if let Some(cpuacct) = cpuacct {
                     group.cpuacct = Some(make(cpuacct)?);
                 }
-                Ok(group)
+                Ok(())
             }
             Self::V2 { tasks } => {
-                let group = Group { v2: true, memory: make(tasks)?, cpu: None, cpuacct: None };
+                group.memory = make(tasks)?;
                 if let Some(bytes) = &memory {
                     std::fs::write(group.memory.join("memory.max"), bytes)?;
                     let _ = std::fs::write(group.memory.join("memory.swap.max"), "0");
@@ -162,7 +194,7 @@ impl Hierarchy {
                 if let Some(quota) = quota {
                     let _ = std::fs::write(group.memory.join("cpu.max"), format!("{quota} {CPU_PERIOD_US}"));
                 }
-                Ok(group)
+                Ok(())
             }
         }
     }

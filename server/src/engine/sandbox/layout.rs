@@ -11,6 +11,8 @@ const SYSTEM_FOLDERS: [&str; 7] = ["/usr", "/bin", "/sbin", "/lib", "/lib32", "/
 /// What programs read from `/etc` to start, resolve names, speak TLS and find their locale;
 /// nothing else of the host's configuration is shown.
 const ETC_ENTRIES: [&str; 28] = [
+    "ssl/certs",
+    "ssl/openssl.cnf",
     "alternatives",
     "bash.bashrc",
     "ca-certificates",
@@ -31,14 +33,12 @@ const ETC_ENTRIES: [&str; 28] = [
     "nsswitch.conf",
     "os-release",
     "passwd",
-    "pip.conf",
     "pki",
     "profile",
     "protocols",
     "python3",
     "resolv.conf",
     "services",
-    "ssl",
 ];
 
 /// The fixed search path inside the sandbox.

@@ -76,6 +76,9 @@ pub struct Sandbox {
     readiness: Readiness,
 }
 
+/// How long the start-up check of the sandbox may take.
+const PROBE_LIMIT: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// Variables of the server passed on to tasks when isolation is off.
 const HOST_ENV: [&str; 4] = ["PATH", "HOME", "LANG", "TZ"];
 
@@ -99,10 +102,17 @@ impl Sandbox {
     /// Reads the host, finds the cgroups and, with isolation on, proves that a sandbox starts
     /// and cannot see `data_dir`.
     pub async fn start(settings: SandboxSettings, data_dir: &Path) -> Self {
-        let cgroups = match cgroup::Hierarchy::detect() {
+        let readonly = settings.readonly.clone();
+        let host =
+            tokio::task::spawn_blocking(move || (cgroup::Hierarchy::detect(), layout::System::of_host(&readonly)));
+        let (cgroups, system) = match host.await {
+            Ok((cgroups, system)) => (cgroups, system),
+            Err(e) => (Err(e.to_string()), layout::System::of_host(&[])),
+        };
+        let cgroups = match cgroups {
             Ok(found) => Some(found),
             Err(why) => {
-                tracing::warn!(%why, "no cgroup for tasks: they run without memory limits and peak memory counts pages shared with the server");
+                tracing::warn!(%why, "no cgroup for tasks: they run without memory or CPU limits, their usage unmeasured");
                 None
             }
         };
@@ -114,19 +124,16 @@ impl Sandbox {
                 tracing::warn!(error = %e, "could not make the data dir passable for tasks");
             }
         }
-        let mut sandbox = Self {
-            system: layout::System::of_host(&settings.readonly),
-            settings,
-            cgroups,
-            drop_to,
-            readiness: Readiness::Isolated,
-        };
+        let mut sandbox = Self { system, settings, cgroups, drop_to, readiness: Readiness::Isolated };
         sandbox.readiness = match sandbox.settings.isolation {
             Isolation::Off => {
                 tracing::warn!("CUBIST_SANDBOX=off: local tasks and debug shells run unisolated as the server's user");
                 Readiness::Off
             }
-            Isolation::Bubblewrap => match sandbox.probe(data_dir).await {
+            Isolation::Bubblewrap => match tokio::time::timeout(PROBE_LIMIT, sandbox.probe(data_dir))
+                .await
+                .unwrap_or_else(|_| Err(format!("a sandbox did not start within {} s", PROBE_LIMIT.as_secs())))
+            {
                 Ok(()) => Readiness::Isolated,
                 Err(why) => {
                     tracing::error!(%why, "local tasks and debug shells are refused");
@@ -169,6 +176,9 @@ impl Sandbox {
     /// The process to start for `spec`; its cgroup is created here (blocking: call it off the
     /// async threads or where a few file writes do not matter).
     pub fn prepare(&self, spec: Spec<'_>) -> std::io::Result<Prepared> {
+        if let Readiness::Unavailable(why) = &self.readiness {
+            return Err(std::io::Error::other(format!("the sandbox cannot be set up: {why}")));
+        }
         let group = match &self.cgroups {
             Some(hierarchy) => Some(hierarchy.create(spec.limits)?),
             None => None,
@@ -239,6 +249,11 @@ impl Sandbox {
         // Binding a folder of the data dir proves the task's user can reach it.
         let runs = data_dir.join("runs");
         tokio::fs::create_dir_all(&runs).await.map_err(|e| format!("{}: {e}", runs.display()))?;
+        if self.drop_to.is_some() {
+            tokio::fs::set_permissions(&runs, std::fs::Permissions::from_mode(0o711))
+                .await
+                .map_err(|e| format!("{}: {e}", runs.display()))?;
+        }
         let prepared = self
             .prepare(Spec {
                 argv: &argv,
@@ -266,7 +281,11 @@ impl Sandbox {
         match output.status.code() {
             Some(0) => Ok(()),
             Some(1) if output.stderr.is_empty() => Err("a sandbox could see the data directory".into()),
-            _ => Err(format!("bubblewrap failed: {}", String::from_utf8_lossy(&output.stderr).trim())),
+            _ => Err(format!(
+                "bubblewrap failed: {} (the task user must be able to pass through every folder down to {})",
+                String::from_utf8_lossy(&output.stderr).trim(),
+                data_dir.display()
+            )),
         }
     }
 }
