@@ -62,6 +62,8 @@ impl std::fmt::Debug for OidcConfig {
 pub struct AuthConfig {
     pub primary: LoginMethod,
     pub enabled: Vec<LoginMethod>,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (`CUBIST_TRUSTED_PROXIES`).
+    pub trusted_proxies: Vec<IpNet>,
     pub trusted_header: Option<TrustedHeader>,
     pub oidc: Option<OidcConfig>,
 }
@@ -353,22 +355,25 @@ fn auth_config(
     if !enabled.contains(&primary) {
         return Err(bad("CUBIST_PRIMARY_LOGIN", "must be one of CUBIST_LOGIN_METHODS"));
     }
+    let trusted_proxies = proxies
+        .unwrap_or_default()
+        .split(',')
+        .filter(|p| !p.trim().is_empty())
+        .map(|p| parse_net(p.trim()))
+        .collect::<Result<Vec<_>, _>>()?;
     let trusted_header = if enabled.contains(&LoginMethod::TrustedHeader) {
         let header = header.ok_or_else(|| bad("CUBIST_TRUSTED_HEADER", "required when trusted-header login is on"))?;
         if axum::http::HeaderName::from_bytes(header.as_bytes()).is_err() {
             return Err(bad("CUBIST_TRUSTED_HEADER", format!("'{header}' is not a header name")));
         }
-        let proxies = proxies
-            .ok_or_else(|| bad("CUBIST_TRUSTED_PROXIES", "required when trusted-header login is on"))?
-            .split(',')
-            .filter(|p| !p.trim().is_empty())
-            .map(|p| parse_net(p.trim()))
-            .collect::<Result<Vec<_>, _>>()?;
-        Some(TrustedHeader { header, proxies })
+        if trusted_proxies.is_empty() {
+            return Err(bad("CUBIST_TRUSTED_PROXIES", "required when trusted-header login is on"));
+        }
+        Some(TrustedHeader { header, proxies: trusted_proxies.clone() })
     } else {
         None
     };
-    Ok(AuthConfig { primary, enabled, trusted_header, oidc: None })
+    Ok(AuthConfig { primary, enabled, trusted_proxies, trusted_header, oidc: None })
 }
 
 /// The raw OpenID Connect settings.

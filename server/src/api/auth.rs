@@ -14,6 +14,7 @@ use super::ApiRoutes;
 use super::error::{ApiError, ApiResult};
 use super::extract::ApiJson;
 use crate::audit::{AuditActor, AuditThis};
+use crate::auth::client_address::client_address;
 use crate::auth::{cookies, secret, trusted_header};
 use crate::domain::{accounts, login};
 use crate::state::AppState;
@@ -46,6 +47,7 @@ async fn methods(State(state): State<AppState>) -> Json<LoginMethods> {
 async fn password_login(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     jar: CookieJar,
     ApiJson(body): ApiJson<LoginRequest>,
 ) -> Result<impl IntoResponse, (Extension<AuditActor>, ApiError)> {
@@ -53,7 +55,7 @@ async fn password_login(
         let refused = ApiError::new(ErrorCode::Forbidden, "password sign-in is turned off; use single sign-on");
         return Err((attempted_by(&body), refused));
     }
-    sign_in(&state, peer, jar, body, false).await
+    sign_in(&state, peer, &headers, jar, body, false).await
 }
 
 /// Administrators' password sign-in, always available (break-glass when SSO is down).
@@ -62,30 +64,38 @@ async fn password_login(
 async fn break_glass_login(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     jar: CookieJar,
     ApiJson(body): ApiJson<LoginRequest>,
 ) -> Result<impl IntoResponse, (Extension<AuditActor>, ApiError)> {
-    sign_in(&state, peer, jar, body, true).await
+    sign_in(&state, peer, &headers, jar, body, true).await
 }
 
-/// The audit actor of a sign-in that failed: the name that was tried.
+/// The audit actor of a sign-in that failed: the name that was tried (cut to the longest a
+/// username may be).
 fn attempted_by(body: &LoginRequest) -> Extension<AuditActor> {
-    Extension(AuditActor { user_id: None, username: body.username.trim().to_owned() })
+    let tried: String = body.username.trim().chars().take(app::domain::username::MAX_LEN).collect();
+    Extension(AuditActor { user_id: None, username: tried })
 }
 
 async fn sign_in(
     state: &AppState,
     peer: SocketAddr,
+    headers: &HeaderMap,
     jar: CookieJar,
     body: LoginRequest,
     admin_only: bool,
 ) -> Result<impl IntoResponse + use<>, (Extension<AuditActor>, ApiError)> {
-    // Per username and address: an attacker is slowed without locking the user out elsewhere.
-    let keys = [format!("{}@{}", body.username.trim(), peer.ip())];
+    login::check_shape(&body.username, &body.password).map_err(|e| (attempted_by(&body), e.into()))?;
+    // Per username and client: an attacker is slowed without locking the user out elsewhere.
+    let forwarded = headers.get("x-forwarded-for").and_then(|v| v.to_str().ok());
+    let client = client_address(peer.ip(), forwarded, &state.config.auth.trusted_proxies);
+    let keys = [format!("{}@{client}", body.username.trim())];
     if let Err(wait) = state.login_throttle.try_attempt(&keys) {
         let minutes = wait.as_secs().div_ceil(60);
         let refused =
-            ApiError::new(ErrorCode::RateLimited, format!("too many failed sign-ins; try again in {minutes} min"));
+            ApiError::new(ErrorCode::RateLimited, format!("too many failed sign-ins; try again in {minutes} min"))
+                .retry_after(wait.as_secs().max(1));
         return Err((attempted_by(&body), refused));
     }
     let session = login::with_password(&state.db, &state.config, &body.username, &body.password, admin_only)

@@ -15,11 +15,19 @@ pub struct ApiError {
     pub code: ErrorCode,
     pub message: String,
     pub details: Vec<FieldError>,
+    /// Seconds the caller should wait before trying again (`Retry-After`).
+    pub retry_after: Option<u64>,
 }
 
 impl ApiError {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Self { code, message: message.into(), details: Vec::new() }
+        Self { code, message: message.into(), details: Vec::new(), retry_after: None }
+    }
+
+    /// The same error, telling the caller when to try again.
+    pub fn retry_after(mut self, seconds: u64) -> Self {
+        self.retry_after = Some(seconds);
+        self
     }
 
     pub fn unauthenticated() -> Self {
@@ -43,7 +51,7 @@ impl ApiError {
             [one] => format!("{}: {}", one.field, one.message),
             _ => format!("{} fields are invalid", details.len()),
         };
-        Self { code: ErrorCode::Validation, message, details }
+        Self { code: ErrorCode::Validation, message, details, retry_after: None }
     }
 
     pub fn internal() -> Self {
@@ -75,10 +83,12 @@ impl From<domain::Error> for ApiError {
                 code: ErrorCode::Conflict,
                 message: format!("{field}: {message}"),
                 details: vec![FieldError { field: field.to_owned(), message }],
+                retry_after: None,
             },
             E::Forbidden(message) => Self::new(ErrorCode::Forbidden, message),
             E::Unauthenticated(message) => Self::new(ErrorCode::Unauthenticated, message),
             E::Unavailable(message) => Self::new(ErrorCode::Unavailable, message),
+            E::Busy { message, retry_after } => Self::new(ErrorCode::Unavailable, message).retry_after(retry_after),
             E::Db(db) => db.into(),
         }
     }
@@ -88,7 +98,11 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = StatusCode::from_u16(self.code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let body = ErrorResponse { error: ErrorBody { code: self.code, message: self.message, details: self.details } };
-        (status, Json(body)).into_response()
+        let mut response = (status, Json(body)).into_response();
+        if let Some(seconds) = self.retry_after {
+            response.headers_mut().insert(axum::http::header::RETRY_AFTER, seconds.into());
+        }
+        response
     }
 }
 

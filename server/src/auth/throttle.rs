@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 pub const MAX_FAILURES: u32 = 5;
 pub const WINDOW: Duration = Duration::from_secs(15 * 60);
 /// Bound on remembered keys, so a flood of random usernames cannot grow memory without end.
-const MAX_KEYS: usize = 100_000;
+pub const MAX_KEYS: usize = 100_000;
 
 #[derive(Default)]
 pub struct LoginThrottle {
@@ -24,6 +24,14 @@ impl LoginThrottle {
         let Ok(mut map) = self.failures.lock() else { return Ok(()) };
         if map.len() >= MAX_KEYS {
             map.retain(|_, (_, since)| now.duration_since(*since) < WINDOW);
+        }
+        if map.len() >= MAX_KEYS {
+            // Still full of fresh keys: forget those not locked yet, which keeps every lock.
+            map.retain(|_, (count, _)| *count >= MAX_FAILURES);
+        }
+        if map.len() + keys.len() > MAX_KEYS {
+            // Full of locked keys only: new keys wait, rather than growing memory.
+            return Err(WINDOW);
         }
         for key in keys {
             if let Some((count, since)) = map.get(key)
@@ -67,5 +75,19 @@ mod tests {
         assert!(t.try_attempt(&["user:alice".to_owned()]).is_ok(), "other keys are not locked");
         t.record_success(&keys);
         assert!(t.try_attempt(&keys).is_ok(), "a success clears the count");
+    }
+
+    #[test]
+    fn the_map_never_grows_past_its_bound_and_keeps_its_locks() {
+        let t = LoginThrottle::default();
+        let locked = vec!["admin@203.0.113.9".to_owned()];
+        for _ in 0..MAX_FAILURES {
+            assert!(t.try_attempt(&locked).is_ok());
+        }
+        for i in 0..MAX_KEYS + 10 {
+            let _ = t.try_attempt(&[format!("flood-{i}@198.51.100.1")]);
+            assert!(t.failures.lock().map(|m| m.len()).unwrap_or(0) <= MAX_KEYS);
+        }
+        assert!(t.try_attempt(&locked).is_err(), "a flood of new keys does not unlock anyone");
     }
 }

@@ -23,6 +23,32 @@ pub struct NewSession {
     pub user: UserRow,
 }
 
+/// Refuses, before any hashing or logging, credentials no account can have: empty, or
+/// longer than any username or password may be.
+pub fn check_shape(username: &str, pass: &str) -> Result<()> {
+    use app::domain::{password::MAX_LEN as MAX_PASSWORD, username::MAX_LEN as MAX_USERNAME};
+    if username.trim().is_empty() {
+        return Err(invalid("username", "is required"));
+    }
+    if username.len() > MAX_USERNAME {
+        return Err(invalid("username", format!("must be at most {MAX_USERNAME} characters")));
+    }
+    if pass.is_empty() {
+        return Err(invalid("password", "is required"));
+    }
+    if pass.len() > MAX_PASSWORD {
+        return Err(invalid("password", format!("must be at most {MAX_PASSWORD} bytes")));
+    }
+    Ok(())
+}
+
+fn busy(_: password::Busy) -> Error {
+    Error::Busy {
+        message: "the server is busy checking other sign-ins; try again in a few seconds".into(),
+        retry_after: password::QUEUE_WAIT.as_secs(),
+    }
+}
+
 /// Checks a username and password. With `admin_only`, only members of `Admin` get in
 /// (the break-glass path when single sign-on is the main method).
 pub async fn with_password(
@@ -33,18 +59,13 @@ pub async fn with_password(
     admin_only: bool,
 ) -> Result<NewSession> {
     const REFUSED: &str = "wrong username or password";
-    if username.trim().is_empty() {
-        return Err(invalid("username", "is required"));
-    }
-    if pass.is_empty() {
-        return Err(invalid("password", "is required"));
-    }
+    check_shape(username, pass)?;
     let found = users::by_username(&mut db.read().await?.tx(), username.trim()).await?;
     let Some(user) = found.filter(|u| u.password_hash.is_some()) else {
-        password::burn_time(pass.to_owned()).await;
+        password::burn_time(pass.to_owned()).await.map_err(busy)?;
         return Err(Error::Unauthenticated(REFUSED));
     };
-    if !password::verify(pass.to_owned(), user.password_hash.clone().unwrap_or_default()).await {
+    if !password::verify(pass.to_owned(), user.password_hash.clone().unwrap_or_default()).await.map_err(busy)? {
         return Err(Error::Unauthenticated(REFUSED));
     }
     if !user.active {

@@ -37,6 +37,9 @@ pub enum Error {
     Unauthenticated(&'static str),
     #[error("{0}")]
     Unavailable(String),
+    /// Too much of the same work is under way: try again after `retry_after` seconds.
+    #[error("{message}")]
+    Busy { message: String, retry_after: u64 },
     #[error(transparent)]
     Db(#[from] DbError),
 }

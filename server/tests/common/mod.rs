@@ -175,6 +175,7 @@ impl TestApp {
             auth: AuthConfig {
                 primary: LoginMethod::Password,
                 enabled: vec![LoginMethod::Password],
+                trusted_proxies: Vec::new(),
                 trusted_header: None,
                 oidc: None,
             },
