@@ -63,6 +63,10 @@ async fn spawn(prepared: &Prepared) -> std::io::Result<std::process::Child> {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     std::os::unix::process::CommandExt::process_group(&mut command, 0);
+    if let Some(user) = prepared.user {
+        std::os::unix::process::CommandExt::uid(&mut command, user.uid);
+        std::os::unix::process::CommandExt::gid(&mut command, user.gid);
+    }
     on_spawner(move || command.spawn()).await?
 }
 
@@ -111,7 +115,7 @@ pub async fn run(mut launch: Launch, mut cancel: watch::Receiver<bool>, on_start
         Err(e) => {
             attempt.message = format!("could not start {:?}: {e}", launch.program);
             if let Some(group) = group {
-                let _ = tokio::task::spawn_blocking(move || group.remove()).await;
+                let _ = tokio::task::spawn_blocking(move || group.release()).await;
             }
             return attempt;
         }
@@ -137,7 +141,7 @@ pub async fn run(mut launch: Launch, mut cancel: watch::Receiver<bool>, on_start
         let ended = child.wait4();
         let usage = group.map(|group| {
             let usage = group.usage();
-            group.remove();
+            group.release();
             usage
         });
         let _ = reaped.send((ended, usage));

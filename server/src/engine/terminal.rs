@@ -83,7 +83,7 @@ pub async fn spawn(inner: Arc<Inner>, launch: &ShellLaunch, cols: u16, rows: u16
         Ok((pty, child, session)) => Ok(Shell { pty, child, session, group: prepared.group }),
         Err(e) => {
             if let Some(group) = prepared.group {
-                let _ = tokio::task::spawn_blocking(move || group.remove()).await;
+                let _ = tokio::task::spawn_blocking(move || group.release()).await;
             }
             Err(e)
         }
@@ -98,7 +98,11 @@ async fn start_on_terminal(
 ) -> std::io::Result<(pty_process::Pty, tokio::process::Child, i64)> {
     let (pty, pts) = pty_process::open().map_err(std::io::Error::other)?;
     pty.resize(pty_process::Size::new(rows, cols)).map_err(std::io::Error::other)?;
-    let command = pty_process::Command::new(&prepared.program)
+    let mut command = pty_process::Command::new(&prepared.program);
+    if let Some(user) = prepared.user {
+        command = command.uid(user.uid).gid(user.gid);
+    }
+    let command = command
         .args(&prepared.args)
         .current_dir(&prepared.cwd)
         .env_clear()
@@ -129,7 +133,7 @@ pub async fn end(child: &mut tokio::process::Child, session: i64, group: Option<
         None => child.wait().await.ok().and_then(|s| s.code()),
     };
     if let Some(group) = group {
-        let _ = tokio::task::spawn_blocking(move || group.remove()).await;
+        let _ = tokio::task::spawn_blocking(move || group.release()).await;
     }
     code
 }

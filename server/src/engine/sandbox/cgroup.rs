@@ -44,7 +44,16 @@ pub struct Group {
     memory: PathBuf,
     cpu: Option<PathBuf>,
     cpuacct: Option<PathBuf>,
+    /// Out-of-memory kills counted before this use of the group.
+    oom_baseline: u64,
 }
+
+/// Idle version-1 groups, kept for the next attempt: making a memory cgroup costs a few
+/// milliseconds, resetting one a few microseconds.
+static IDLE: std::sync::Mutex<Vec<Group>> = std::sync::Mutex::new(Vec::new());
+
+/// Most idle groups kept.
+const IDLE_MAX: usize = 64;
 
 /// The path of the first hierarchy in `/proc/self/cgroup` whose controllers include `name`
 /// (`""` for the version-2 line).
@@ -141,10 +150,33 @@ impl Hierarchy {
         Ok(Self::V2 { tasks })
     }
 
-    /// Creates a new group with `limits`; nothing is left behind when that fails.
-    pub fn create(&self, limits: Limits) -> std::io::Result<Group> {
-        let mut made = Group { v2: matches!(self, Self::V2 { .. }), memory: PathBuf::new(), cpu: None, cpuacct: None };
-        match self.make(limits, &mut made) {
+    /// A group with `limits` whose `cgroup.procs` `owner` may write (to join it): an idle one
+    /// reset, or a new one; nothing is left behind when that fails.
+    pub fn create(&self, limits: Limits, owner: Option<super::TaskUser>) -> std::io::Result<Group> {
+        if matches!(self, Self::V1 { .. }) {
+            let idle = IDLE.lock().unwrap_or_else(std::sync::PoisonError::into_inner).pop();
+            if let Some(mut group) = idle {
+                match group.reset(limits) {
+                    Ok(()) => return Ok(group),
+                    Err(_) => group.remove(),
+                }
+            }
+        }
+        let mut made = Group {
+            v2: matches!(self, Self::V2 { .. }),
+            memory: PathBuf::new(),
+            cpu: None,
+            cpuacct: None,
+            oom_baseline: 0,
+        };
+        let mut result = self.make(limits, &mut made);
+        if let (Ok(()), Some(user), false) = (&result, owner, made.v2) {
+            result = made
+                .procs_files()
+                .iter()
+                .try_for_each(|procs| std::os::unix::fs::chown(procs, Some(user.uid), Some(user.gid)));
+        }
+        match result {
             Ok(()) => Ok(made),
             Err(e) => {
                 if !made.memory.as_os_str().is_empty() {
@@ -206,6 +238,49 @@ fn keyed(text: &str, key: &str) -> Option<u64> {
 }
 
 impl Group {
+    /// Makes an idle version-1 group as good as new: no charged pages, counters at zero, the
+    /// new limits ("-1": none).
+    fn reset(&mut self, limits: Limits) -> std::io::Result<()> {
+        if !Self::read(&self.memory, "cgroup.procs").unwrap_or_default().trim().is_empty() {
+            return Err(std::io::Error::other("the group still holds processes"));
+        }
+        let write = |dir: &Path, file: &str, value: &str| std::fs::write(dir.join(file), value);
+        write(&self.memory, "memory.force_empty", "0")?;
+        let limit = limits.memory_bytes.map_or_else(|| "-1".to_owned(), |b| b.to_string());
+        write(&self.memory, "memory.limit_in_bytes", &limit)?;
+        let _ = write(&self.memory, "memory.memsw.limit_in_bytes", &limit);
+        write(&self.memory, "memory.max_usage_in_bytes", "0")?;
+        if let Some(cpu) = &self.cpu {
+            let quota = limits
+                .cpu_milli
+                .map_or_else(|| "-1".to_owned(), |m| (u64::from(m) * CPU_PERIOD_US / 1000).max(1000).to_string());
+            write(cpu, "cpu.cfs_quota_us", &quota)?;
+        }
+        if let Some(acct) = self.cpuacct.as_ref().or(self.cpu.as_ref()) {
+            let _ = write(acct, "cpuacct.usage", "0");
+        }
+        self.oom_baseline = self.oom_kills();
+        Ok(())
+    }
+
+    fn oom_kills(&self) -> u64 {
+        let events = if self.v2 { "memory.events" } else { "memory.oom_control" };
+        Self::read(&self.memory, events).and_then(|t| keyed(&t, "oom_kill")).unwrap_or(0)
+    }
+
+    /// Gives the group back once its processes are gone: kept for the next attempt
+    /// (version 1), else removed.
+    pub fn release(self) {
+        if !self.v2 {
+            let mut idle = IDLE.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            if idle.len() < IDLE_MAX {
+                idle.push(self);
+                return;
+            }
+        }
+        self.remove();
+    }
+
     fn dirs(&self) -> impl Iterator<Item = &PathBuf> {
         [Some(&self.memory), self.cpu.as_ref(), self.cpuacct.as_ref()].into_iter().flatten()
     }
@@ -229,18 +304,14 @@ impl Group {
                 cpu_ns: Self::read(&self.memory, "cpu.stat")
                     .and_then(|t| keyed(&t, "usage_usec"))
                     .map(|us| us.saturating_mul(1000)),
-                oom_killed: Self::read(&self.memory, "memory.events")
-                    .and_then(|t| keyed(&t, "oom_kill"))
-                    .is_some_and(|n| n > 0),
+                oom_killed: self.oom_kills() > self.oom_baseline,
             }
         } else {
             let accounting = self.cpuacct.as_ref().or(self.cpu.as_ref());
             Usage {
                 peak_bytes: number(&self.memory, "memory.max_usage_in_bytes"),
                 cpu_ns: accounting.and_then(|dir| number(dir, "cpuacct.usage")),
-                oom_killed: Self::read(&self.memory, "memory.oom_control")
-                    .and_then(|t| keyed(&t, "oom_kill"))
-                    .is_some_and(|n| n > 0),
+                oom_killed: self.oom_kills() > self.oom_baseline,
             }
         }
     }

@@ -10,7 +10,7 @@ const SYSTEM_FOLDERS: [&str; 7] = ["/usr", "/bin", "/sbin", "/lib", "/lib32", "/
 
 /// What programs read from `/etc` to start, resolve names, speak TLS and find their locale;
 /// nothing else of the host's configuration is shown.
-const ETC_ENTRIES: [&str; 28] = [
+pub const ETC_ENTRIES: [&str; 28] = [
     "ssl/certs",
     "ssl/openssl.cnf",
     "alternatives",
@@ -51,6 +51,8 @@ enum SystemEntry {
     Link { target: String, at: String },
     /// A folder or file shown read-only when it exists.
     ReadOnly(String),
+    /// A host folder shown read-only at another path.
+    ReadOnlyAt { host: String, at: String },
 }
 
 /// The host's system folders, read once at start.
@@ -60,9 +62,9 @@ pub struct System {
 }
 
 impl System {
-    /// Reads the host: system folders, the chosen `/etc` entries and the administrator's
-    /// extra read-only folders.
-    pub fn of_host(extra_readonly: &[PathBuf]) -> Self {
+    /// Reads the host: system folders, the chosen `/etc` entries (from `etc_copy` when there
+    /// is one, see [`super::etc_copy`]) and the administrator's extra read-only folders.
+    pub fn of_host(extra_readonly: &[PathBuf], etc_copy: Option<&Path>) -> Self {
         let mut entries = Vec::new();
         for folder in SYSTEM_FOLDERS {
             match std::fs::symlink_metadata(folder) {
@@ -75,7 +77,10 @@ impl System {
                 Err(_) => {}
             }
         }
-        entries.extend(ETC_ENTRIES.iter().map(|e| SystemEntry::ReadOnly(format!("/etc/{e}"))));
+        match etc_copy {
+            Some(copy) => entries.push(SystemEntry::ReadOnlyAt { host: copy.display().to_string(), at: "/etc".into() }),
+            None => entries.extend(ETC_ENTRIES.iter().map(|e| SystemEntry::ReadOnly(format!("/etc/{e}")))),
+        }
         entries.extend(extra_readonly.iter().map(|p| SystemEntry::ReadOnly(p.display().to_string())));
         Self { entries }
     }
@@ -160,6 +165,7 @@ pub fn arguments(layout: &Layout<'_>) -> Vec<String> {
         match entry {
             SystemEntry::Link { target, at } => push(&mut args, &["--symlink", target, at]),
             SystemEntry::ReadOnly(path) => push(&mut args, &["--ro-bind-try", path, path]),
+            SystemEntry::ReadOnlyAt { host, at } => push(&mut args, &["--ro-bind", host, at]),
         }
     }
     push(&mut args, &["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--tmpfs", "/var/tmp"]);
@@ -270,8 +276,13 @@ mod tests {
 
     #[test]
     fn the_host_system_is_read_only_and_links_stay_links() {
-        let system = System::of_host(&[PathBuf::from("/opt/conda")]);
+        let system = System::of_host(&[PathBuf::from("/opt/conda")], None);
         assert!(system.entries.contains(&SystemEntry::ReadOnly("/etc/passwd".into())));
+        let copied = System::of_host(&[], Some(Path::new("/srv/d/sandbox-etc")));
+        let etc = SystemEntry::ReadOnlyAt { host: "/srv/d/sandbox-etc".into(), at: "/etc".into() };
+        assert!(
+            copied.entries.contains(&etc) && !copied.entries.contains(&SystemEntry::ReadOnly("/etc/passwd".into()))
+        );
         assert!(system.entries.contains(&SystemEntry::ReadOnly("/opt/conda".into())));
         assert!(!system.entries.iter().any(|e| matches!(e, SystemEntry::ReadOnly(p) if p == "/etc")));
         match std::fs::symlink_metadata("/bin") {

@@ -7,6 +7,7 @@
 //! set up, tasks are refused (fail closed) unless an administrator turned isolation off.
 
 pub mod cgroup;
+mod etc_copy;
 pub mod layout;
 pub mod settings;
 mod spawner;
@@ -63,6 +64,8 @@ pub struct Prepared {
     pub group: Option<cgroup::Group>,
     /// Whether it runs in a sandbox (not a child the server can wait for and measure).
     pub sandboxed: bool,
+    /// The user the process is started as (set when the server is root).
+    pub user: Option<TaskUser>,
 }
 
 /// The server's sandbox: its settings, the host's system as tasks see it, the cgroups, and
@@ -103,11 +106,18 @@ impl Sandbox {
     /// and cannot see `data_dir`.
     pub async fn start(settings: SandboxSettings, data_dir: &Path) -> Self {
         let readonly = settings.readonly.clone();
-        let host =
-            tokio::task::spawn_blocking(move || (cgroup::Hierarchy::detect(), layout::System::of_host(&readonly)));
+        let etc = data_dir.join("sandbox-etc");
+        let host = tokio::task::spawn_blocking(move || {
+            let copied = etc_copy::copy(&layout::ETC_ENTRIES, &etc)
+                .inspect_err(
+                    |e| tracing::warn!(error = %e, "could not copy /etc for tasks; binding its entries one by one"),
+                )
+                .is_ok();
+            (cgroup::Hierarchy::detect(), layout::System::of_host(&readonly, copied.then_some(etc.as_path())))
+        });
         let (cgroups, system) = match host.await {
             Ok((cgroups, system)) => (cgroups, system),
-            Err(e) => (Err(e.to_string()), layout::System::of_host(&[])),
+            Err(e) => (Err(e.to_string()), layout::System::of_host(&[], None)),
         };
         let cgroups = match cgroups {
             Ok(found) => Some(found),
@@ -179,8 +189,18 @@ impl Sandbox {
         if let Readiness::Unavailable(why) = &self.readiness {
             return Err(std::io::Error::other(format!("the sandbox cannot be set up: {why}")));
         }
+        let isolated = self.readiness != Readiness::Off;
+        // The process starts as the task user, joins its group (version 1: the group's
+        // `cgroup.procs` is the task user's) and execs bubblewrap. Moving into a version-2
+        // group needs write access up to the common ancestor: there, `sh` joins as root and
+        // `setpriv` drops to the task user before bubblewrap.
+        let v2 = matches!(self.cgroups, Some(cgroup::Hierarchy::V2 { .. }));
+        let (user, setpriv) = match self.drop_to.filter(|_| isolated) {
+            Some(user) if v2 => (None, Some(user)),
+            other => (other, None),
+        };
         let group = match &self.cgroups {
-            Some(hierarchy) => Some(hierarchy.create(spec.limits)?),
+            Some(hierarchy) => Some(hierarchy.create(spec.limits, user)?),
             None => None,
         };
         let mut chain: Vec<String> = Vec::new();
@@ -196,7 +216,7 @@ impl Sandbox {
             chain.extend(spec.argv.iter().cloned());
             spec.host_cwd
         } else {
-            if let Some(user) = self.drop_to {
+            if let Some(user) = setpriv {
                 chain.extend([
                     SETPRIV.to_owned(),
                     format!("--reuid={}", user.uid),
@@ -233,8 +253,7 @@ impl Sandbox {
         env.extend(spec.tags);
         let mut chain = chain.into_iter();
         let program = chain.next().ok_or_else(|| std::io::Error::other("empty command"))?;
-        let sandboxed = self.readiness != Readiness::Off;
-        Ok(Prepared { program, args: chain.collect(), env, cwd, group, sandboxed })
+        Ok(Prepared { program, args: chain.collect(), env, cwd, group, sandboxed: isolated, user })
     }
 
     /// Starts a sandbox that checks it cannot see the data dir.
@@ -266,7 +285,11 @@ impl Sandbox {
                 tags: Vec::new(),
             })
             .map_err(|e| format!("cannot create the task's cgroup: {e}"))?;
-        let output = tokio::process::Command::new(&prepared.program)
+        let mut command = tokio::process::Command::new(&prepared.program);
+        if let Some(user) = prepared.user {
+            command.uid(user.uid).gid(user.gid);
+        }
+        let output = command
             .args(&prepared.args)
             .env_clear()
             .envs(prepared.env)
@@ -276,7 +299,7 @@ impl Sandbox {
             .await
             .map_err(|e| format!("cannot run {}: {e}", prepared.program))?;
         if let Some(group) = prepared.group {
-            let _ = tokio::task::spawn_blocking(move || group.remove()).await;
+            let _ = tokio::task::spawn_blocking(move || group.release()).await;
         }
         match output.status.code() {
             Some(0) => Ok(()),
