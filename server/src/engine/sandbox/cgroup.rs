@@ -46,6 +46,9 @@ pub struct Group {
     cpuacct: Option<PathBuf>,
     /// Out-of-memory kills counted before this use of the group.
     oom_baseline: u64,
+    /// The limits last written (each write to a memory cgroup costs about two milliseconds
+    /// on some kernels, so unchanged ones are not written again).
+    limits: Limits,
 }
 
 /// Idle version-1 groups, kept for the next attempt: making a memory cgroup costs a few
@@ -54,6 +57,10 @@ static IDLE: std::sync::Mutex<Vec<Group>> = std::sync::Mutex::new(Vec::new());
 
 /// Most idle groups kept.
 const IDLE_MAX: usize = 64;
+
+/// Page cache a finished attempt may leave charged to its group before the group is emptied
+/// for the next one (emptying costs milliseconds; a little left over counts in the next peak).
+const LEFT_OVER: u64 = 4 << 20;
 
 /// The path of the first hierarchy in `/proc/self/cgroup` whose controllers include `name`
 /// (`""` for the version-2 line).
@@ -154,7 +161,13 @@ impl Hierarchy {
     /// reset, or a new one; nothing is left behind when that fails.
     pub fn create(&self, limits: Limits, owner: Option<super::TaskUser>) -> std::io::Result<Group> {
         if matches!(self, Self::V1 { .. }) {
-            let idle = IDLE.lock().unwrap_or_else(std::sync::PoisonError::into_inner).pop();
+            // A sandbox's last processes leave its group a moment after the first one ends:
+            // take an idle group that is empty already, never wait for one.
+            let idle = {
+                let mut idle = IDLE.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                let empty = idle.iter().position(Group::is_empty);
+                empty.map(|at| idle.swap_remove(at))
+            };
             if let Some(mut group) = idle {
                 match group.reset(limits) {
                     Ok(()) => return Ok(group),
@@ -168,6 +181,7 @@ impl Hierarchy {
             cpu: None,
             cpuacct: None,
             oom_baseline: 0,
+            limits,
         };
         let mut result = self.make(limits, &mut made);
         if let (Ok(()), Some(user), false) = (&result, owner, made.v2) {
@@ -238,19 +252,26 @@ fn keyed(text: &str, key: &str) -> Option<u64> {
 }
 
 impl Group {
-    /// Makes an idle version-1 group as good as new: no charged pages, counters at zero, the
-    /// new limits ("-1": none).
+    /// Makes an idle version-1 group as good as new: counters at zero, the new limits ("-1":
+    /// none), and, when the last attempt left much page cache charged to it, no charged pages
+    /// (which would count in the next peak).
+    fn is_empty(&self) -> bool {
+        Self::read(&self.memory, "cgroup.procs").is_some_and(|procs| procs.trim().is_empty())
+    }
+
     fn reset(&mut self, limits: Limits) -> std::io::Result<()> {
-        if !Self::read(&self.memory, "cgroup.procs").unwrap_or_default().trim().is_empty() {
-            return Err(std::io::Error::other("the group still holds processes"));
-        }
         let write = |dir: &Path, file: &str, value: &str| std::fs::write(dir.join(file), value);
-        write(&self.memory, "memory.force_empty", "0")?;
-        let limit = limits.memory_bytes.map_or_else(|| "-1".to_owned(), |b| b.to_string());
-        write(&self.memory, "memory.limit_in_bytes", &limit)?;
-        let _ = write(&self.memory, "memory.memsw.limit_in_bytes", &limit);
+        let left = Self::read(&self.memory, "memory.usage_in_bytes").and_then(|t| t.trim().parse::<u64>().ok());
+        if left.is_none_or(|bytes| bytes > LEFT_OVER) {
+            write(&self.memory, "memory.force_empty", "0")?;
+        }
+        if limits.memory_bytes != self.limits.memory_bytes {
+            let limit = limits.memory_bytes.map_or_else(|| "-1".to_owned(), |b| b.to_string());
+            write(&self.memory, "memory.limit_in_bytes", &limit)?;
+            let _ = write(&self.memory, "memory.memsw.limit_in_bytes", &limit);
+        }
         write(&self.memory, "memory.max_usage_in_bytes", "0")?;
-        if let Some(cpu) = &self.cpu {
+        if let Some(cpu) = self.cpu.as_ref().filter(|_| limits.cpu_milli != self.limits.cpu_milli) {
             let quota = limits
                 .cpu_milli
                 .map_or_else(|| "-1".to_owned(), |m| (u64::from(m) * CPU_PERIOD_US / 1000).max(1000).to_string());
@@ -260,6 +281,7 @@ impl Group {
             let _ = write(acct, "cpuacct.usage", "0");
         }
         self.oom_baseline = self.oom_kills();
+        self.limits = limits;
         Ok(())
     }
 
