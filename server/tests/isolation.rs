@@ -213,3 +213,11 @@ async fn fail_closed(backend: Backend) {
     assert_eq!(detail["run"]["status"], "succeeded", "{detail}");
     assert_eq!(log, "ran\n");
 }
+
+on_both_backends!(a_mount_under_etc_still_starts, async |app: TestApp| {
+    let admin = app.admin().await;
+    let script = "test -d /etc/creds && head -n 1 /etc/passwd";
+    let (detail, log) = run_script(&admin, "creds", script, json!({"volume_mount": "creds(secret):/etc/creds"})).await;
+    assert_eq!(detail["run"]["status"], "succeeded", "{detail}\n{log}");
+    assert!(log.starts_with("root:"), "the system's /etc is still there: {log}");
+});

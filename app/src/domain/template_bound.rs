@@ -18,8 +18,12 @@ pub const MAX_RENDERED: u64 = 256 * 1024;
 /// The largest constant a string may be multiplied by.
 const MAX_REPEAT: u64 = 10_000;
 
-/// Room for any number, boolean or `none` as text.
-const SCALAR: u64 = 32;
+/// Room for any number (a float may print hundreds of digits), boolean or `none` as text.
+const SCALAR: u64 = 400;
+
+/// How much a printed or escaped string may grow: quotes and backslashes are escaped in
+/// printed lists, HTML escaping turns one byte into up to six, changing case up to three.
+const ESCAPED: u64 = 6;
 
 /// Why a template is refused.
 type Refusal = String;
@@ -29,6 +33,8 @@ struct Bounds<'v> {
     var_len: &'v dyn Fn(&str) -> u64,
     /// Longest value of each variable the template sets.
     set: HashMap<String, u64>,
+    /// What a filter without an input (a `set` block's filter) is applied to.
+    hole: u64,
 }
 
 fn within(bound: u64) -> Result<u64, Refusal> {
@@ -63,14 +69,14 @@ impl Bounds<'_> {
     fn filter(&self, name: &str, input: u64, args: &[u64]) -> Result<u64, Refusal> {
         let arg = |i: usize| args.get(i).copied().unwrap_or(0);
         let bound = match name {
-            "lower" | "upper" | "title" | "capitalize" | "trim" | "string" | "first" | "last" | "escape" | "e"
-            | "safe" | "striptags" => input,
+            "trim" | "first" | "last" | "safe" | "striptags" => input,
+            "lower" | "upper" | "title" | "capitalize" | "string" | "escape" | "e" => input.saturating_mul(ESCAPED),
             "default" | "d" => input.max(arg(0)),
             "length" | "count" | "int" | "float" | "abs" | "round" | "wordcount" | "add_days" => SCALAR,
             "replace" => input.saturating_add(1).saturating_mul(arg(1).saturating_add(1)),
             "date_format" => arg(0).saturating_mul(20).saturating_add(SCALAR),
             "urlencode" => input.saturating_mul(3),
-            "tojson" => input.saturating_mul(6).saturating_add(2),
+            "tojson" if args.is_empty() => input.saturating_mul(ESCAPED).saturating_add(2),
             other => return Err(refuse(&format!("the filter '{other}'"))),
         };
         within(bound)
@@ -117,7 +123,7 @@ impl Bounds<'_> {
                 self.expr(&i.true_expr)?.max(otherwise)
             }
             Expr::Filter(f) => {
-                let input = f.expr.as_ref().map(|e| self.expr(e)).transpose()?.unwrap_or(0);
+                let input = f.expr.as_ref().map(|e| self.expr(e)).transpose()?.unwrap_or(self.hole);
                 self.filter(f.name, input, &self.args(&f.args)?)?
             }
             Expr::GetAttr(g) => self.expr(&g.expr)?,
@@ -125,14 +131,13 @@ impl Bounds<'_> {
                 self.expr(&g.subscript_expr)?;
                 self.expr(&g.expr)?
             }
-            Expr::List(l) => {
-                l.items.iter().try_fold(2u64, |sum, item| Ok::<_, Refusal>(sum.saturating_add(self.expr(item)? + 4)))?
-            }
-            Expr::Map(m) => m
-                .keys
-                .iter()
-                .chain(&m.values)
-                .try_fold(2u64, |sum, item| Ok::<_, Refusal>(sum.saturating_add(self.expr(item)? + 4)))?,
+            // Printed, a list or map escapes its strings' quotes and backslashes.
+            Expr::List(l) => l.items.iter().try_fold(2u64, |sum, item| {
+                Ok::<_, Refusal>(sum.saturating_add(self.expr(item)?.saturating_mul(2).saturating_add(4)))
+            })?,
+            Expr::Map(m) => m.keys.iter().chain(&m.values).try_fold(2u64, |sum, item| {
+                Ok::<_, Refusal>(sum.saturating_add(self.expr(item)?.saturating_mul(2).saturating_add(4)))
+            })?,
             Expr::Call(_) => return Err(refuse("calling a function")),
         };
         within(bound)
@@ -167,7 +172,11 @@ impl Bounds<'_> {
             Stmt::SetBlock(s) => {
                 let mut bound = self.body(&s.body)?;
                 if let Some(filter) = &s.filter {
-                    bound = bound.max(self.expr(filter)?);
+                    // The filter chain applies to the block's output.
+                    let outer = std::mem::replace(&mut self.hole, bound);
+                    let filtered = self.expr(filter);
+                    self.hole = outer;
+                    bound = filtered?;
                 }
                 self.assign(&s.target, bound).map(|()| 0)
             }
@@ -189,7 +198,7 @@ impl Bounds<'_> {
 pub fn check(source: &str, var_len: &dyn Fn(&str) -> u64) -> Result<(), String> {
     let tree = parse(source, "<field>", SyntaxConfig, WhitespaceConfig::default())
         .map_err(|e| e.detail().map_or_else(|| e.kind().to_string(), |d| format!("{}: {d}", e.kind())))?;
-    Bounds { var_len, set: HashMap::new() }.stmt(&tree).map(|_| ())
+    Bounds { var_len, set: HashMap::new(), hole: 0 }.stmt(&tree).map(|_| ())
 }
 
 #[cfg(test)]
@@ -224,6 +233,17 @@ mod tests {
         assert!(check_with("{{ lipsum(100000) }}").unwrap_err().contains("calling a function"));
         assert!(check_with("{% macro m() %}x{% endmacro %}").is_err(), "macros are not even parsed");
         assert!(check_with("{{ oops").is_err());
+    }
+
+    #[test]
+    fn growth_through_printing_escaping_and_set_blocks_is_counted() {
+        let nested = format!("{{% set s = '\\\\' %}}{}{{{{ s }}}}", "{% set s = [s] ~ '' %}".repeat(40));
+        assert!(check_with(&nested).unwrap_err().contains("more than"), "printed lists double escaped text");
+        let squared = "{% set s = REGION %}{% set s | replace('', s) %}{{ s }}{% endset %}".repeat(3);
+        assert!(check_with(&squared).unwrap_err().contains("more than"), "a set block's filter sees its body");
+        assert!(check_with("{{ 1 | tojson(1000000000000000000) }}").is_err(), "no indent for tojson");
+        let escaped = format!("{{% set s = REGION %}}{}{{{{ s }}}}", "{% set s = (s | e) ~ '' %}".repeat(12));
+        assert!(check_with(&escaped).unwrap_err().contains("more than"), "escaping may grow text sixfold");
     }
 
     proptest::proptest! {

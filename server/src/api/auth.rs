@@ -88,8 +88,10 @@ async fn sign_in(
 ) -> Result<impl IntoResponse + use<>, (Extension<AuditActor>, ApiError)> {
     login::check_shape(&body.username, &body.password).map_err(|e| (attempted_by(&body), e.into()))?;
     // Per username and client: an attacker is slowed without locking the user out elsewhere.
-    let forwarded = headers.get("x-forwarded-for").and_then(|v| v.to_str().ok());
-    let client = client_address(peer.ip(), forwarded, &state.config.auth.trusted_proxies);
+    // Every header line counts: a proxy may add its own line after the client's.
+    let forwarded: Vec<&str> = headers.get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok()).collect();
+    let forwarded = forwarded.join(",");
+    let client = client_address(peer.ip(), Some(&forwarded), &state.config.auth.trusted_proxies);
     let keys = [format!("{}@{client}", body.username.trim())];
     if let Err(wait) = state.login_throttle.try_attempt(&keys) {
         let minutes = wait.as_secs().div_ceil(60);

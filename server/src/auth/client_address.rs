@@ -16,7 +16,9 @@ pub fn client_address(peer: IpAddr, forwarded_for: Option<&str>, trusted: &[IpNe
         return client;
     }
     for hop in forwarded_for.unwrap_or_default().rsplit(',') {
-        let Ok(ip) = hop.trim().parse::<IpAddr>() else { break };
+        let hop = hop.trim();
+        let parsed = hop.parse::<IpAddr>().or_else(|_| hop.parse::<std::net::SocketAddr>().map(|a| a.ip()));
+        let Ok(ip) = parsed else { break };
         client = ip;
         if !is_trusted(&client) {
             break;
@@ -44,6 +46,7 @@ mod tests {
         assert_eq!(chained, ip("198.51.100.7"), "through two trusted proxies");
         assert_eq!(client_address(ip("10.0.0.5"), None, &proxies), ip("10.0.0.5"));
         assert_eq!(client_address(ip("10.0.0.5"), Some("garbage"), &proxies), ip("10.0.0.5"));
+        assert_eq!(client_address(ip("10.0.0.5"), Some("198.51.100.7:5123"), &proxies), ip("198.51.100.7"));
         assert_eq!(client_address(ip("10.0.0.5"), Some("198.51.100.7"), &[]), ip("10.0.0.5"), "no proxy trusted");
     }
 }

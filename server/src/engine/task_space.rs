@@ -106,10 +106,11 @@ pub fn of_task(data: &Path, run_id: &str, task: &TaskPlan) -> TaskSpace {
         .max_by_key(|(len, ..)| *len);
     let managed = |host: &PathBuf| host.starts_with(data);
     let host_cwd = match holder {
-        Some((_, Entry::Bind { host, .. }, rest)) => {
-            // Below a folder of the data dir the server makes the rest for the task; a host
-            // path (an administrator's) is never written by the server.
-            if !rest.is_empty() && managed(host) {
+        Some((_, Entry::Bind { host, writable, .. }, rest)) => {
+            // Below a writable folder of the data dir the server makes the rest for the task;
+            // a read-only mount (a config map, a secret) or a host path (an administrator's)
+            // is never written by the server.
+            if !rest.is_empty() && *writable && managed(host) {
                 let below = PathBuf::from(&rest);
                 folders.push(Folder { base: host.clone(), owned: below.components().count(), below });
             }

@@ -62,6 +62,15 @@ fn a_working_directory_in_a_mount_is_that_folder_and_elsewhere_the_sandboxs_own(
 
     let host = of_task(data, "r1", &task("/srv/models:/models", Some("/models/v2")));
     assert!(host.folders.iter().all(|f| f.base.starts_with(data)), "nothing is made in a host path");
+
+    let root = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir_all(root.path().join("configmaps/settings")).expect("a config map");
+    let read_only = of_task(root.path(), "r1", &task("settings(configmap):/conf", Some("/conf/sub")));
+    assert!(
+        read_only.folders.iter().all(|f| !f.base.starts_with(root.path().join("configmaps"))),
+        "nothing is made inside a read-only mount: {:?}",
+        read_only.folders
+    );
 }
 
 #[test]

@@ -59,6 +59,9 @@ enum SystemEntry {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct System {
     entries: Vec<SystemEntry>,
+    /// The `/etc` entries one by one, for a sandbox that places something under `/etc`
+    /// (the read-only copy cannot hold new mount points).
+    etc_entries: Vec<SystemEntry>,
 }
 
 impl System {
@@ -77,12 +80,14 @@ impl System {
                 Err(_) => {}
             }
         }
+        let etc_entries: Vec<SystemEntry> =
+            ETC_ENTRIES.iter().map(|e| SystemEntry::ReadOnly(format!("/etc/{e}"))).collect();
         match etc_copy {
             Some(copy) => entries.push(SystemEntry::ReadOnlyAt { host: copy.display().to_string(), at: "/etc".into() }),
-            None => entries.extend(ETC_ENTRIES.iter().map(|e| SystemEntry::ReadOnly(format!("/etc/{e}")))),
+            None => entries.extend(etc_entries.iter().cloned()),
         }
         entries.extend(extra_readonly.iter().map(|p| SystemEntry::ReadOnly(p.display().to_string())));
-        Self { entries }
+        Self { entries, etc_entries }
     }
 }
 
@@ -161,11 +166,21 @@ pub fn arguments(layout: &Layout<'_>) -> Vec<String> {
     if !layout.terminal {
         push(&mut args, &["--new-session"]);
     }
+    // Something placed under /etc (a mount, the working directory) needs the entries one by
+    // one instead of the read-only copy, which cannot hold new mount points.
+    let under_etc = |at: &str| Path::new(at).starts_with("/etc");
+    let etc_used = layout.entries.iter().any(|e| under_etc(e.at())) || under_etc(&layout.cwd);
     for entry in &layout.system.entries {
-        match entry {
-            SystemEntry::Link { target, at } => push(&mut args, &["--symlink", target, at]),
-            SystemEntry::ReadOnly(path) => push(&mut args, &["--ro-bind-try", path, path]),
-            SystemEntry::ReadOnlyAt { host, at } => push(&mut args, &["--ro-bind", host, at]),
+        let entries = match entry {
+            SystemEntry::ReadOnlyAt { at, .. } if etc_used && at == "/etc" => layout.system.etc_entries.as_slice(),
+            other => std::slice::from_ref(other),
+        };
+        for entry in entries {
+            match entry {
+                SystemEntry::Link { target, at } => push(&mut args, &["--symlink", target, at]),
+                SystemEntry::ReadOnly(path) => push(&mut args, &["--ro-bind-try", path, path]),
+                SystemEntry::ReadOnlyAt { host, at } => push(&mut args, &["--ro-bind", host, at]),
+            }
         }
     }
     push(&mut args, &["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--tmpfs", "/var/tmp"]);
@@ -208,7 +223,9 @@ mod tests {
             entries: vec![
                 SystemEntry::ReadOnly("/usr".into()),
                 SystemEntry::Link { target: "usr/bin".into(), at: "/bin".into() },
+                SystemEntry::ReadOnlyAt { host: "/srv/d/sandbox-etc".into(), at: "/etc".into() },
             ],
+            etc_entries: vec![SystemEntry::ReadOnly("/etc/passwd".into())],
         }
     }
 
@@ -255,6 +272,27 @@ mod tests {
         let set = position(&args, &["--setenv", "KFJ_RUN_ID", "r1"]).expect("environment set");
         assert!(clear < set);
         assert_eq!(&args[args.len() - 6..], ["--chdir", "/work", "--", "sh", "-c", "echo hi"]);
+    }
+
+    #[test]
+    fn a_mount_under_etc_gets_the_entries_one_by_one() {
+        let system = system();
+        let argv = vec!["true".to_owned()];
+        let mut layout = Layout {
+            system: &system,
+            entries: Vec::new(),
+            env: Vec::new(),
+            cwd: "/work".into(),
+            network: true,
+            terminal: false,
+            argv: &argv,
+        };
+        let copy = ["--ro-bind", "/srv/d/sandbox-etc", "/etc"];
+        assert!(position(&arguments(&layout), &copy).is_some(), "one bind of the copy");
+        layout.entries.push(Entry::Dir { at: "/etc/creds".into() });
+        let args = arguments(&layout);
+        assert!(position(&args, &copy).is_none(), "{args:?}");
+        assert!(position(&args, &["--ro-bind-try", "/etc/passwd", "/etc/passwd"]).is_some(), "{args:?}");
     }
 
     #[test]
