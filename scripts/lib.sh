@@ -5,6 +5,9 @@
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # Builds are kept outside the clone so a fresh clone reuses them on this machine.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/tmp/cubist-target}"
+# Incremental build caches grow by gigabytes per change and help only a developer's
+# edit-compile loop; the scripts build without them.
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 export PATH="$HOME/.cargo/bin:$ROOT/scripts/node_modules/.bin:$PATH"
 
 TRUNK_VERSION="0.21.14"
