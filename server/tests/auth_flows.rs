@@ -122,6 +122,23 @@ on_both_backends!(first_login_provisions_once, async |app: TestApp| {
         assert_eq!(me.projects[0].name, "public");
         assert_eq!(me.projects[0].role, app::model::ProjectRole::Dev);
     }
+
+    // An administrator takes the Gamma role and the `public` membership away: signing in
+    // again does not give them back.
+    let admin = app.admin().await;
+    let me: Me = carol.get_as("/api/v1/me").await;
+    let own: Vec<i64> = me.roles.iter().filter(|r| r.name == "carol").map(|r| r.id.0).collect();
+    let (status, body) = admin.patch(&format!("/api/v1/users/{}", me.user.id), &json!({"roles": own})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let public = me.projects[0].project_id.0;
+    let (status, body) = admin.delete(&format!("/api/v1/projects/{public}/members/{}", me.user.id)).await;
+    assert!(status.is_success(), "{body}");
+    app.login("carol", "carol-password").await;
+    let user: serde_json::Value = admin.get_as(&format!("/api/v1/users/{}", me.user.id)).await;
+    let names: Vec<&str> = user["roles"].as_array().unwrap().iter().filter_map(|r| r["name"].as_str()).collect();
+    assert_eq!(names, ["carol"], "the Gamma role stays removed: {user}");
+    let members: serde_json::Value = admin.get_as(&format!("/api/v1/projects/{public}/members")).await;
+    assert!(!members.to_string().contains("\"carol\""), "the public membership stays removed: {members}");
 });
 
 on_both_backends!(deactivated_users_cannot_sign_in, async |app: TestApp| {

@@ -110,6 +110,9 @@ pub async fn with_external_name(db: &Db, config: &Config, asserted: &str, extern
             external_id: Some(external_id),
         };
         let id = users::insert(tx, &row).await?;
+        // Provisioned once, when the account is made, as accounts made by an administrator:
+        // what an administrator later takes away stays away.
+        provision(tx, id, &username, now).await?;
         users::by_id(tx, id).await?.ok_or(Error::NotFound("user"))
     })?;
     drop(conn);
@@ -125,7 +128,7 @@ async fn is_admin(db: &Db, user: UserId) -> Result<bool> {
     Ok(roles.get(&user.0).is_some_and(|rs| rs.iter().any(|r| r.name == ADMIN_ROLE)))
 }
 
-/// Records the sign-in, provisions the user, and stores a new session.
+/// Records the sign-in and stores a new session.
 async fn start_session(db: &Db, config: &Config, user: UserRow) -> Result<NewSession> {
     let token = secret::random_secret();
     let csrf = secret::random_secret();
@@ -134,7 +137,6 @@ async fn start_session(db: &Db, config: &Config, user: UserRow) -> Result<NewSes
         let now = db::now();
         let id = UserId(user.id);
         users::record_login(tx, id, now).await?;
-        provision(tx, id, &user.username, now).await?;
         let expires = now + Duration::hours(config.session_hours);
         sessions::insert(tx, &secret::digest(&token), &csrf, id, now, expires).await?;
         Ok::<_, Error>(())
