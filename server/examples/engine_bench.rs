@@ -90,12 +90,7 @@ async fn spawn_cost(n: u32) -> (f64, f64) {
                 tags: Vec::new(),
             })
             .unwrap();
-        let mut command = Command::new(&prepared.program);
-        if let Some(user) = prepared.user {
-            std::os::unix::process::CommandExt::uid(&mut command, user.uid);
-            std::os::unix::process::CommandExt::gid(&mut command, user.gid);
-        }
-        let status = command.args(&prepared.args).env_clear().envs(prepared.env).status();
+        let status = prepared.command().status();
         assert!(status.unwrap().success());
         if let Some(group) = prepared.group {
             group.release();

@@ -314,7 +314,7 @@ fn parse_database_url(url: &str) -> Result<DatabaseUrl, ConfigError> {
     }
 }
 
-fn parse_bool(var: &str, v: &str) -> Result<bool, ConfigError> {
+pub(crate) fn parse_bool(var: &str, v: &str) -> Result<bool, ConfigError> {
     match v.to_ascii_lowercase().as_str() {
         "1" | "true" | "yes" | "on" => Ok(true),
         "0" | "false" | "no" | "off" => Ok(false),

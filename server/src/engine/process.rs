@@ -7,7 +7,7 @@
 use std::fs::File;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use app::model::Attempt;
@@ -53,20 +53,9 @@ pub fn kill_group(pid: i64) {
 
 /// Starts the prepared process in a process group of its own, on the spawner thread.
 async fn spawn(prepared: &Prepared) -> std::io::Result<std::process::Child> {
-    let mut command = Command::new(&prepared.program);
-    command
-        .args(&prepared.args)
-        .current_dir(&prepared.cwd)
-        .env_clear()
-        .envs(prepared.env.iter().map(|(k, v)| (k, v)))
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+    let mut command = prepared.command();
+    command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
     std::os::unix::process::CommandExt::process_group(&mut command, 0);
-    if let Some(user) = prepared.user {
-        std::os::unix::process::CommandExt::uid(&mut command, user.uid);
-        std::os::unix::process::CommandExt::gid(&mut command, user.gid);
-    }
     on_spawner(move || command.spawn()).await?
 }
 

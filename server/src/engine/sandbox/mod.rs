@@ -68,6 +68,20 @@ pub struct Prepared {
     pub user: Option<TaskUser>,
 }
 
+impl Prepared {
+    /// The command that starts it: its program, arguments, whole environment, working
+    /// directory and user; the caller adds standard streams and a process group.
+    pub fn command(&self) -> std::process::Command {
+        use std::os::unix::process::CommandExt;
+        let mut command = std::process::Command::new(&self.program);
+        command.args(&self.args).current_dir(&self.cwd).env_clear().envs(self.env.iter().map(|(k, v)| (k, v)));
+        if let Some(user) = self.user {
+            command.uid(user.uid).gid(user.gid);
+        }
+        command
+    }
+}
+
 /// The server's sandbox: its settings, the host's system as tasks see it, the cgroups, and
 /// whether it works.
 pub struct Sandbox {
@@ -209,8 +223,8 @@ impl Sandbox {
             chain.extend(group.procs_files().iter().map(|p| p.display().to_string()));
             chain.push("--".into());
         }
-        let mut env: Vec<(String, String)> = vec![("PATH".into(), layout::TASK_PATH.into())];
-        let cwd = if self.readiness == Readiness::Off {
+        let mut env: Vec<(String, String)>;
+        let cwd = if !isolated {
             env = HOST_ENV.iter().filter_map(|k| Some(((*k).to_owned(), std::env::var(k).ok()?))).collect();
             env.extend(spec.env.iter().cloned());
             chain.extend(spec.argv.iter().cloned());
@@ -238,6 +252,7 @@ impl Sandbox {
                     None => inside.push((key.clone(), value.clone())),
                 }
             }
+            env = vec![("PATH".into(), layout::TASK_PATH.into())];
             chain.push(self.settings.bwrap.display().to_string());
             chain.extend(layout::arguments(&layout::Layout {
                 system: &self.system,
@@ -261,7 +276,8 @@ impl Sandbox {
         if !self.settings.bwrap.exists() {
             return Err(format!("bubblewrap is not installed at {}", self.settings.bwrap.display()));
         }
-        if self.drop_to.is_some() && !Path::new(SETPRIV).exists() {
+        let v2 = matches!(self.cgroups, Some(cgroup::Hierarchy::V2 { .. }));
+        if self.drop_to.is_some() && v2 && !Path::new(SETPRIV).exists() {
             return Err(format!("{SETPRIV} (util-linux) is needed to run tasks as an unprivileged user"));
         }
         let argv = ["/bin/sh", "-c", r#"test ! -e "$1""#, "probe", &data_dir.display().to_string()].map(String::from);
@@ -285,15 +301,7 @@ impl Sandbox {
                 tags: Vec::new(),
             })
             .map_err(|e| format!("cannot create the task's cgroup: {e}"))?;
-        let mut command = tokio::process::Command::new(&prepared.program);
-        if let Some(user) = prepared.user {
-            command.uid(user.uid).gid(user.gid);
-        }
-        let output = command
-            .args(&prepared.args)
-            .env_clear()
-            .envs(prepared.env)
-            .current_dir(&prepared.cwd)
+        let output = tokio::process::Command::from(prepared.command())
             .stdin(std::process::Stdio::null())
             .output()
             .await

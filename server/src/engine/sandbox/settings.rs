@@ -79,14 +79,6 @@ fn parse_task_user(text: &str) -> Result<TaskUser, Problem> {
     Ok(TaskUser { uid, gid })
 }
 
-fn parse_network(text: &str) -> Result<bool, Problem> {
-    match text.trim().to_ascii_lowercase().as_str() {
-        "1" | "true" | "yes" | "on" => Ok(true),
-        "0" | "false" | "no" | "off" => Ok(false),
-        other => Err(("CUBIST_TASK_NETWORK", format!("'{other}' is not true or false"))),
-    }
-}
-
 fn parse_readonly(text: &str) -> Result<Vec<PathBuf>, Problem> {
     text.split(',')
         .map(str::trim)
@@ -117,7 +109,8 @@ pub fn parse(vars: SandboxVars) -> Result<SandboxSettings, Problem> {
         settings.task_user = parse_task_user(&text)?;
     }
     if let Some(text) = vars.task_network {
-        settings.network = parse_network(&text)?;
+        settings.network = crate::config::parse_bool("CUBIST_TASK_NETWORK", text.trim())
+            .map_err(|e| ("CUBIST_TASK_NETWORK", e.problem))?;
     }
     if let Some(text) = vars.readonly {
         settings.readonly = parse_readonly(&text)?;
