@@ -187,6 +187,17 @@ on_both_backends!(template_errors_name_every_bad_field, async |app: TestApp| {
     let list: Value = admin.get_as("/api/v1/job-templates").await;
     assert!(!ids_of(&list, "name").contains(&"ok-name".to_owned()), "nothing was written");
     assert_eq!(list["total"], 2, "only the seeded templates");
+
+    let mut climbing = template("climber", cat, img, "Release", 0);
+    climbing["workdir"] = json!("/mnt/../../var/lib");
+    let (status, body) = admin.post("/api/v1/job-templates", &climbing).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(common::error_fields(&body), ["workdir"]);
+    climbing["workdir"] = json!("/mnt");
+    climbing["volume_mount"] = json!("workspace(pvc):/proc/self");
+    let (status, body) = admin.post("/api/v1/job-templates", &climbing).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(common::error_fields(&body), ["volume_mount"]);
 });
 
 on_both_backends!(node_level_powers_are_for_administrators, async |app: TestApp| {
@@ -198,6 +209,8 @@ on_both_backends!(node_level_powers_are_for_administrators, async |app: TestApp|
         ("privileged", json!(true)),
         ("service_account", json!("kubeflow-pipeline")),
         ("volume_mount", json!("/var/run/docker.sock(hostpath):/var/run/docker.sock")),
+        ("volume_mount", json!("cloud-creds(secret):/etc/creds")),
+        ("volume_mount", json!("10.0.0.5/exports/data(nfs):/data")),
     ] {
         let mut t = template("powerful", cat, img, "Release", 0);
         t[field] = value;
@@ -209,15 +222,17 @@ on_both_backends!(node_level_powers_are_for_administrators, async |app: TestApp|
         let (_, list) = admin.get("/api/v1/job-templates?page_size=200").await;
         let id =
             list["items"].as_array().unwrap().iter().find(|x| x["name"] == "powerful").unwrap()["id"].as_i64().unwrap();
+        let (status, body) = ann.post(&format!("/api/v1/job-templates/{id}/copy"), &json!({})).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "a copy would hand {field} to its copier: {body}");
         admin.delete(&format!("/api/v1/job-templates/{id}")).await;
     }
-    let (status, _) = ann
-        .post(
-            "/api/v1/projects",
-            &json!({"name": "hosty", "kind": "org", "expand": {"volume_mount": "/data(hostpath):/data"}}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::FORBIDDEN);
+    for mount in ["/data(hostpath):/data", "cloud-creds(secret):/etc/creds", "10.0.0.5/exports/data(nfs):/data"] {
+        let (status, body) = ann
+            .post("/api/v1/projects", &json!({"name": "reachy", "kind": "org", "expand": {"volume_mount": mount}}))
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{mount}: {body}");
+        assert!(body["error"]["message"].as_str().unwrap().starts_with("expand.volume_mount"), "{body}");
+    }
     let (status, _) = ann
         .post(
             "/api/v1/projects",
@@ -225,4 +240,24 @@ on_both_backends!(node_level_powers_are_for_administrators, async |app: TestApp|
         )
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
+});
+
+on_both_backends!(arguments_a_template_fixes_keep_its_value, async |app: TestApp| {
+    let admin = app.admin().await;
+    let ann = app.user("ann").await;
+    let cat = category(&admin, "fixed", 4).await;
+    let img = image(&admin, "ml/fixed:1").await;
+    let mut t = template("fixed-args", cat, img, "Release", 0);
+    t["args"][0]["args"][1]["editable"] = json!(false);
+    let (status, made) = admin.post("/api/v1/job-templates", &t).await;
+    assert_eq!(status, StatusCode::CREATED, "{made}");
+    let project = common::runs::public_project(&ann).await;
+    let task = json!({"name": "train", "template_id": made["id"], "args": {"--epochs": 99, "--optimizer": "sgd"}});
+    let body =
+        json!({"pipeline": {"project_id": project, "name": "fixed", "dag": {}, "parallelism": 1}, "tasks": [task]});
+    let (status, created) = ann.post("/api/v1/pipelines", &body).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let args = &created["tasks"][0]["args"];
+    assert_eq!(args["--optimizer"], "adam", "the template's value, not the one sent: {args}");
+    assert_eq!(args["--epochs"], 99, "editable arguments take what was sent");
 });

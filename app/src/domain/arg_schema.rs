@@ -85,6 +85,13 @@ pub struct ArgSpec {
     pub sub_args: Vec<ArgSpec>,
 }
 
+impl ArgSpec {
+    /// The template fixes this argument: users see it but its value is the template's.
+    pub fn fixed(&self) -> bool {
+        !self.editable && self.default.is_some()
+    }
+}
+
 /// A titled group of arguments (display only).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ArgGroup {
@@ -130,6 +137,18 @@ impl ArgSchema {
 
     /// Validates and coerces task arguments. Missing arguments take their default; required
     /// ones without a default are errors; arguments the schema does not declare are dropped.
+    /// `values` with every argument the template fixes (not editable, with a default) set
+    /// to the template's value, whatever was stored or sent.
+    pub fn with_fixed(&self, values: &Map<String, Value>) -> Map<String, Value> {
+        let mut out = values.clone();
+        for spec in self.args().filter(|s| s.fixed()) {
+            if let Some(default) = &spec.default {
+                out.insert(spec.name.clone(), default.clone());
+            }
+        }
+        out
+    }
+
     pub fn validate(&self, values: &Map<String, Value>) -> Result<Map<String, Value>, Vec<FieldError>> {
         let mut errors = FieldErrors::new();
         let out = validate_specs(self.args(), values, "", &mut errors);
@@ -185,7 +204,7 @@ fn validate_specs<'a>(
     let mut out = Map::new();
     for spec in specs {
         let field = format!("{prefix}{}", spec.name);
-        let given = values.get(&spec.name).filter(|v| !is_blank(v));
+        let given = values.get(&spec.name).filter(|v| !is_blank(v)).filter(|_| !spec.fixed());
         let value = match (given, &spec.default) {
             (Some(v), _) => v,
             (None, Some(d)) => d,
@@ -369,6 +388,24 @@ mod tests {
         assert_eq!(out["--db"], json!({"host": "db", "port": 5432}));
         assert!(!out.contains_key("--junk"));
         assert_eq!(out["--optimizer"], "adam");
+    }
+
+    #[test]
+    fn arguments_the_template_fixes_keep_its_value() {
+        let fixed: ArgSchema = serde_json::from_value(json!([{"label": "", "args": [
+            {"name": "--image", "type": "str", "default": "registry/base:1", "editable": false},
+            {"name": "--note", "type": "str", "required": false, "editable": false},
+            {"name": "--epochs", "type": "int", "default": 10}
+        ]}]))
+        .unwrap();
+        let sent = json!({"--image": "attacker/miner:latest", "--note": "mine", "--epochs": 3});
+        let out = fixed.validate(sent.as_object().unwrap()).unwrap();
+        assert_eq!(out["--image"], "registry/base:1", "a fixed argument keeps the template's value");
+        assert_eq!(out["--note"], "mine", "without a default there is nothing to keep");
+        assert_eq!(out["--epochs"], 3);
+        let stored = fixed.with_fixed(sent.as_object().unwrap());
+        assert_eq!(stored["--image"], "registry/base:1");
+        assert_eq!(stored["--epochs"], 3);
     }
 
     #[test]

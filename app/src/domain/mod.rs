@@ -2,6 +2,7 @@
 
 pub mod arg_schema;
 pub mod canvas;
+pub mod container_path;
 pub mod cron;
 pub mod dag;
 pub mod env_lines;

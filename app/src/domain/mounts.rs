@@ -9,6 +9,8 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use super::container_path::check_container_path;
+
 /// What is mounted.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
@@ -113,6 +115,10 @@ fn parse_entry(entry: &str) -> Result<Mount, MountError> {
     };
     let mount_path = mount_path.trim();
     check_path(mount_path, "the mount path").map_err(fail)?;
+    if mount_path == "/" {
+        return Err(fail("the mount path must not be '/'".into()));
+    }
+    check_container_path(mount_path).map_err(|problem| fail(format!("the mount path {problem}")))?;
     let (source, kind) = match left.strip_suffix(')').and_then(|l| l.rsplit_once('(')) {
         Some((source, kind)) => (source.trim(), kind.trim().to_ascii_lowercase()),
         None => (left.trim(), "hostpath".to_owned()),

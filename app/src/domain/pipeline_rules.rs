@@ -4,6 +4,7 @@
 
 use std::collections::HashSet;
 
+use super::container_path::check_container_path;
 use super::cron::parse_cron;
 use super::dag::{DagError, Edge, topological_order};
 use super::env_lines::{format_env, parse_env};
@@ -99,8 +100,8 @@ pub fn check_task_fields(at: &str, fields: &TaskFields) -> Result<TaskFields, Ve
         errors.add(&field("label"), "must be at most 100 characters");
     }
     out.workdir = fields.workdir.trim().to_owned();
-    if !out.workdir.is_empty() && !out.workdir.starts_with('/') {
-        errors.add(&field("workdir"), "must be an absolute path");
+    if !out.workdir.is_empty() {
+        errors.check(&field("workdir"), check_container_path(&out.workdir));
     }
     out.command = fields.command.trim().to_owned();
     if out.command.len() > 2000 {

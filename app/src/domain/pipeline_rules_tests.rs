@@ -62,6 +62,11 @@ fn task_fields_get_canonical_resources_and_a_label() {
     let named: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
     assert_eq!(named, ["tasks[2].workdir", "tasks[2].resources.memory", "tasks[2].timeout"]);
     assert_eq!(check_task_fields("", &task("-x")).unwrap_err()[0].field, "name");
+    for climbing in ["/mnt/../../etc", "/proc/1", "/work/./x"] {
+        let mut t = task("ok");
+        t.workdir = climbing.into();
+        assert_eq!(check_task_fields("tasks[0]", &t).unwrap_err()[0].field, "tasks[0].workdir", "{climbing}");
+    }
 }
 
 #[test]

@@ -10,6 +10,7 @@ use chrono::NaiveDateTime;
 use serde::Serialize;
 
 use super::arg_schema::ArgSchema;
+use super::container_path::check_container_path;
 use super::dag::topological_order;
 use super::env_lines::{TASK_RESOURCE_CPU, TASK_RESOURCE_GPU, TASK_RESOURCE_MEMORY, env_value, parse_env};
 use super::mounts::{Mount, parse_mounts};
@@ -186,7 +187,7 @@ fn task_plan(
     let render = |field: &str, text: &str| renderer.render(text).map_err(|e| fail(at(field), e));
     let template = &task.template;
     let template_env = parse_env(&template.env).map_err(|e| fail(at("template.env"), e))?;
-    let args = &task.fields.args;
+    let args = &template.args.with_fixed(&task.fields.args);
     let arg_text = |key: &str| args.get(key).and_then(|v| v.as_str()).filter(|s| !s.trim().is_empty());
     let image = render("image", arg_text("images").unwrap_or(&template.image))?;
     let workdir = [arg_text("workdir"), Some(task.fields.workdir.as_str()), Some(template.workdir.as_str())]
@@ -195,6 +196,9 @@ fn task_plan(
         .find(|w| !w.trim().is_empty())
         .map(|w| render("workdir", w))
         .transpose()?;
+    if let Some(w) = &workdir {
+        check_container_path(w).map_err(|e| fail(at("workdir"), format!("'{w}' {e}")))?;
+    }
     let flat =
         flatten_args(&template.args, args).into_iter().map(|a| render("args", &a)).collect::<Result<Vec<_>, _>>()?;
     let command = command_line(&task.fields.command, &template.command, &template.image_entrypoint)

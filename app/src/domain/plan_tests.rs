@@ -151,6 +151,11 @@ fn working_directory_precedence_gpu_placement_and_pull_secret() {
     assert_eq!(plan_of(&chosen).workdir.as_deref(), Some("/task/etl"), "then the task's own");
     chosen.fields.workdir = " ".into();
     assert_eq!(plan_of(&chosen).workdir.as_deref(), Some("/template"), "then the template's");
+    chosen.fields.args.insert("workdir".into(), json!("/mnt/{{ runner }}/../../etc"));
+    let err = compile(&ctx(), &pipeline(json!({})), std::slice::from_ref(&chosen), None).unwrap_err();
+    assert_eq!(err.field, "tasks.train.workdir", "a rendered working directory must not climb: {err:?}");
+    assert!(err.message.contains("/mnt/bob/../../etc"), "{err:?}");
+    chosen.fields.args.remove("workdir");
     chosen.fields.resources.gpu = "two".into();
     let err = compile(&ctx(), &pipeline(json!({})), &[chosen], None).unwrap_err();
     assert_eq!(err.field, "tasks.train.resources.gpu");

@@ -61,8 +61,7 @@ impl ApiError {
 
 impl From<DbError> for ApiError {
     fn from(e: DbError) -> Self {
-        use diesel::result::{DatabaseErrorKind, Error as Diesel};
-        if let DbError::Query(Diesel::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) = &e {
+        if e.is_unique_violation() {
             return Self::new(ErrorCode::Conflict, "it was just created or changed by another request; try again");
         }
         tracing::error!(error = %e, "database error");

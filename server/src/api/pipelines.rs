@@ -94,7 +94,7 @@ async fn delete_pipeline(
     Extension(caller): Extension<Identity>,
     Path(id): Path<PipelineId>,
 ) -> ApiResult<StatusCode> {
-    pipelines::delete(&state.db, &caller, id).await?;
+    pipelines::delete(&state.db, &state.engine, &caller, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

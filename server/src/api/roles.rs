@@ -2,14 +2,15 @@
 
 use app::domain::permissions::{Action, PermissionKey, Resource};
 use app::model::{Page, PageQuery, Permission, Role, RoleId, RoleInput, RoleQuery};
-use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use axum::{Extension, Json};
 use utoipa_axum::routes;
 
 use super::ApiRoutes;
 use super::error::ApiResult;
 use super::extract::{ApiJson, ApiQuery};
+use crate::auth::Identity;
 use crate::domain::roles;
 use crate::state::AppState;
 
@@ -31,9 +32,10 @@ async fn list_roles(State(state): State<AppState>, ApiQuery(q): ApiQuery<RoleQue
 #[utoipa::path(post, path = "/api/v1/roles", tag = "roles", request_body = RoleInput, responses((status = 201, body = Role)))]
 async fn create_role(
     State(state): State<AppState>,
+    Extension(caller): Extension<Identity>,
     ApiJson(body): ApiJson<RoleInput>,
 ) -> ApiResult<(StatusCode, Json<Role>)> {
-    Ok((StatusCode::CREATED, Json(roles::create(&state.db, body).await?)))
+    Ok((StatusCode::CREATED, Json(roles::create(&state.db, &caller, body).await?)))
 }
 
 #[utoipa::path(get, path = "/api/v1/roles/{id}", tag = "roles", params(("id" = i64, Path)), responses((status = 200, body = Role)))]
@@ -46,15 +48,20 @@ async fn get_role(State(state): State<AppState>, Path(id): Path<i64>) -> ApiResu
     responses((status = 200, body = Role)))]
 async fn update_role(
     State(state): State<AppState>,
+    Extension(caller): Extension<Identity>,
     Path(id): Path<i64>,
     ApiJson(body): ApiJson<RoleInput>,
 ) -> ApiResult<Json<Role>> {
-    Ok(Json(roles::update(&state.db, RoleId(id), body).await?))
+    Ok(Json(roles::update(&state.db, &caller, RoleId(id), body).await?))
 }
 
 #[utoipa::path(delete, path = "/api/v1/roles/{id}", tag = "roles", params(("id" = i64, Path)), responses((status = 204)))]
-async fn delete_role(State(state): State<AppState>, Path(id): Path<i64>) -> ApiResult<StatusCode> {
-    roles::delete(&state.db, RoleId(id)).await?;
+async fn delete_role(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Identity>,
+    Path(id): Path<i64>,
+) -> ApiResult<StatusCode> {
+    roles::delete(&state.db, &caller, RoleId(id)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

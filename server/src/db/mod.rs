@@ -50,6 +50,14 @@ pub enum DbError {
     Migrate(String),
 }
 
+impl DbError {
+    /// Whether the database refused a row because a unique key already holds its value.
+    pub fn is_unique_violation(&self) -> bool {
+        use diesel::result::{DatabaseErrorKind, Error as Diesel};
+        matches!(self, DbError::Query(Diesel::DatabaseError(DatabaseErrorKind::UniqueViolation, _)))
+    }
+}
+
 /// Which database engine is in use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {

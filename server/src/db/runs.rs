@@ -199,6 +199,16 @@ pub async fn of_kind(tx: &mut Tx<'_>, pipeline: i64, kind: &str) -> Result<Vec<R
         .await)?)
 }
 
+/// The run ids of every run of a pipeline.
+pub async fn ids_of_pipeline(tx: &mut Tx<'_>, pipeline: i64) -> Result<Vec<String>, DbError> {
+    Ok(with_tx!(tx, |c| runs::table.filter(runs::pipeline_id.eq(pipeline)).select(runs::run_id).load(c).await)?)
+}
+
+/// The stored status of a run, if its record still exists.
+pub async fn status_of(tx: &mut Tx<'_>, pk: i64) -> Result<Option<String>, DbError> {
+    Ok(with_tx!(tx, |c| runs::table.find(pk).select(runs::status).first(c).await.optional())?)
+}
+
 pub async fn delete(tx: &mut Tx<'_>, pk: i64) -> Result<(), DbError> {
     with_tx!(tx, |c| diesel::delete(run_tasks::table.filter(run_tasks::run_pk.eq(pk))).execute(c).await)?;
     with_tx!(tx, |c| diesel::delete(runs::table.find(pk)).execute(c).await)?;

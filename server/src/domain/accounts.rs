@@ -12,7 +12,8 @@ use app::model::{
 };
 use chrono::NaiveDateTime;
 
-use super::rbac::GAMMA_ROLE;
+use super::access::delegation::{self, AccountChange};
+use super::rbac::{ADMIN_ROLE, GAMMA_ROLE};
 use super::{Error, Result, invalid};
 use crate::auth::password;
 use crate::db::users::{NewUserRow, UserChanges, UserRow};
@@ -67,9 +68,8 @@ async fn load(tx: &mut Tx<'_>, id: UserId) -> Result<User> {
 
 /// Creates a local user with a password; only administrators give extra roles.
 pub async fn create(db: &Db, input: NewUser, actor: &crate::auth::Identity) -> Result<User> {
-    if !input.roles.is_empty() && !actor.is_admin() {
-        return Err(Error::Forbidden("only administrators give roles".into()));
-    }
+    let change = AccountChange { target_admin: false, roles: !input.roles.is_empty() };
+    delegation::account_change(actor.into(), change)?;
     let mut errors = FieldErrors::new();
     errors.check("username", check_username(&input.username));
     errors.check("password", check_password(&input.password, &input.username));
@@ -116,10 +116,11 @@ pub async fn create(db: &Db, input: NewUser, actor: &crate::auth::Identity) -> R
 
 /// Edits a user. Deactivating or changing the password signs the user out everywhere and
 /// revokes their API tokens; nobody can deactivate themselves; only administrators change
-/// roles (so a delegated user manager cannot make anyone, themselves included, an admin).
+/// roles or an administrator's account (see [`delegation`]).
 pub async fn update(db: &Db, id: UserId, input: UserUpdate, actor: &crate::auth::Identity) -> Result<User> {
-    if input.roles.is_some() && !actor.is_admin() {
-        return Err(Error::Forbidden("only administrators change roles".into()));
+    let who = actor.into();
+    if input.roles.is_some() {
+        delegation::account_change(who, AccountChange { target_admin: false, roles: true })?;
     }
     let actor = actor.user_id;
     let mut errors = FieldErrors::new();
@@ -135,7 +136,14 @@ pub async fn update(db: &Db, id: UserId, input: UserUpdate, actor: &crate::auth:
         errors.add("active", "you cannot deactivate your own account");
     }
     errors.finish()?;
-    let current = users::by_id(&mut db.read().await?.tx(), id).await?.ok_or(Error::NotFound("user"))?;
+    let current = {
+        let mut conn = db.read().await?;
+        let mut tx = conn.tx();
+        let current = users::by_id(&mut tx, id).await?.ok_or(Error::NotFound("user"))?;
+        let target_admin = holds_admin(&mut tx, id).await?;
+        delegation::account_change(who, AccountChange { target_admin, roles: input.roles.is_some() })?;
+        current
+    };
     let hash = match &input.password {
         Some(p) => {
             check_password(p, &current.username).map_err(|m| invalid("password", m))?;
@@ -145,6 +153,8 @@ pub async fn update(db: &Db, id: UserId, input: UserUpdate, actor: &crate::auth:
     };
     let mut conn = db.write().await?;
     transaction!(&mut conn, |tx| {
+        let target_admin = holds_admin(tx, id).await?;
+        delegation::account_change(who, AccountChange { target_admin, roles: input.roles.is_some() })?;
         if let Some(e) = email.filter(|e| !e.is_empty())
             && users::email_taken(tx, e, Some(id)).await?
         {
@@ -171,6 +181,12 @@ pub async fn update(db: &Db, id: UserId, input: UserUpdate, actor: &crate::auth:
     })?;
     drop(conn);
     get(db, id).await
+}
+
+/// Whether the user holds the built-in `Admin` role.
+pub async fn holds_admin(tx: &mut Tx<'_>, user: UserId) -> Result<bool> {
+    let roles = users::roles_of(tx, &[user.0]).await?;
+    Ok(roles.get(&user.0).is_some_and(|rs| rs.iter().any(|r| r.name == ADMIN_ROLE)))
 }
 
 async fn check_roles_exist(tx: &mut Tx<'_>, ids: &[RoleId]) -> Result<()> {

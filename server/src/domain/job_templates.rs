@@ -3,16 +3,20 @@
 //! the shared grammars: name, mounts, environment, host aliases, the argument schema, and
 //! the demo arguments against that schema.
 
+use app::domain::container_path::check_container_path;
 use app::domain::env_lines::{format_env, parse_env};
 use app::domain::host_aliases::{format_host_aliases, parse_host_aliases};
-use app::domain::mounts::{MountSource, format_mounts, parse_mounts};
+use app::domain::mounts::{format_mounts, parse_mounts};
 use app::domain::pagination::PageRequest;
 use app::domain::username::check_username;
 use app::domain::validation::FieldErrors;
 use app::model::{
     FieldError, JobTemplate, NamedRef, Page, PageQuery, ProjectKind, TemplateInput, TemplateQuery, TemplateVersion,
+    UserId,
 };
 
+use super::access::powers::TemplatePowers;
+use super::access::{self, Act, Row};
 use super::{Error, Result, invalid};
 use crate::auth::Identity;
 use crate::db::job_templates::{self as rows, TemplateValues, TemplateWithNames};
@@ -56,43 +60,30 @@ async fn with_creators(tx: &mut Tx<'_>, found: Vec<TemplateWithNames>) -> Result
         .collect())
 }
 
-fn visible_to(caller: &Identity) -> Option<i64> {
-    (!caller.is_admin()).then_some(caller.user_id.0)
-}
-
 pub async fn list(db: &Db, caller: &Identity, query: TemplateQuery) -> Result<Page<JobTemplate>> {
     let page = PageRequest::from_query(PageQuery { page: query.page, page_size: query.page_size })?;
     let mut conn = db.read().await?;
     let mut tx = conn.tx();
-    let (found, total) = rows::page(&mut tx, page, query.category_id, visible_to(caller)).await?;
+    let own = access::own_rows_only(caller.into()).map(|u| u.0);
+    let (found, total) = rows::page(&mut tx, page, query.category_id, own).await?;
     Ok(Page { items: with_creators(&mut tx, found).await?, total, page: page.page, page_size: page.page_size })
 }
 
-/// The template if the caller may see it.
-async fn visible(tx: &mut Tx<'_>, caller: &Identity, id: i64) -> Result<TemplateWithNames> {
+/// The template if the caller may do `act` to it.
+async fn reach(tx: &mut Tx<'_>, caller: &Identity, id: i64, act: Act) -> Result<TemplateWithNames> {
     let found = rows::by_id(tx, id).await?.ok_or(Error::NotFound("job template"))?;
-    let released = found.0.version == TemplateVersion::Release.as_str();
-    if released || caller.is_admin() || found.0.created_by == Some(caller.user_id.0) {
-        Ok(found)
-    } else {
-        Err(Error::NotFound("job template"))
-    }
-}
-
-/// The template if the caller may change it.
-async fn changeable(tx: &mut Tx<'_>, caller: &Identity, id: i64) -> Result<TemplateWithNames> {
-    let found = visible(tx, caller, id).await?;
-    if caller.is_admin() || found.0.created_by == Some(caller.user_id.0) {
-        Ok(found)
-    } else {
-        Err(Error::Forbidden("only administrators and the template's creator may change it".into()))
-    }
+    let row = Row::Template {
+        created_by: found.0.created_by.map(UserId),
+        released: found.0.version == TemplateVersion::Release.as_str(),
+    };
+    access::decide(caller.into(), act, row).check("job template")?;
+    Ok(found)
 }
 
 pub async fn get(db: &Db, caller: &Identity, id: i64) -> Result<JobTemplate> {
     let mut conn = db.read().await?;
     let mut tx = conn.tx();
-    let found = visible(&mut tx, caller, id).await?;
+    let found = reach(&mut tx, caller, id, Act::See).await?;
     Ok(with_creators(&mut tx, vec![found]).await?.remove(0))
 }
 
@@ -121,8 +112,8 @@ fn check_fields(input: &TemplateInput) -> Result<Checked> {
         errors.add("description", "must be at most 500 characters");
     }
     let workdir = input.workdir.trim();
-    if !workdir.is_empty() && !workdir.starts_with('/') {
-        errors.add("workdir", "must be an absolute path");
+    if !workdir.is_empty() {
+        errors.check("workdir", check_container_path(workdir));
     }
     if input.command.len() > 2000 {
         errors.add("command", "must be at most 2000 characters");
@@ -203,38 +194,13 @@ fn values<'a>(input: &'a TemplateInput, checked: &'a Checked) -> TemplateValues<
 }
 
 /// Creates (`id` none) or replaces a template.
-/// Settings that reach beyond the task's own container (node access, cluster credentials)
-/// are for administrators only.
-fn check_powers(caller: &Identity, input: &TemplateInput) -> Result<()> {
-    if caller.is_admin() {
-        return Ok(());
-    }
-    let host_mount = parse_mounts(&input.volume_mount)
-        .is_ok_and(|mounts| mounts.iter().any(|m| matches!(m.source, MountSource::HostPath { .. })));
-    let field = if input.privileged {
-        Some("privileged")
-    } else if !input.service_account.trim().is_empty() {
-        Some("service_account")
-    } else if host_mount {
-        Some("volume_mount")
-    } else {
-        None
-    };
-    match field {
-        Some(field) => Err(Error::Forbidden(format!(
-            "{field}: only administrators create templates that run privileged, use a service account or mount host paths"
-        ))),
-        None => Ok(()),
-    }
-}
-
 pub async fn save(db: &Db, caller: &Identity, id: Option<i64>, input: TemplateInput) -> Result<JobTemplate> {
     let checked = check_fields(&input)?;
-    check_powers(caller, &input)?;
+    access::powers::template(caller.into(), &input)?;
     let mut conn = db.write().await?;
     let id = transaction!(&mut conn, |tx| {
         let Some(id) = id else { return insert_checked(tx, caller.user_id.0, &input).await };
-        changeable(tx, caller, id).await?;
+        reach(tx, caller, id, Act::Change).await?;
         check_references(tx, &input).await?;
         if rows::id_named(tx, input.name.trim()).await?.is_some_and(|other| other != id) {
             return Err(Error::Conflict { field: "name", message: "a job template has this name".into() });
@@ -261,7 +227,8 @@ pub async fn insert_checked(tx: &mut Tx<'_>, creator: i64, input: &TemplateInput
 pub async fn copy(db: &Db, caller: &Identity, id: i64) -> Result<JobTemplate> {
     let mut conn = db.write().await?;
     let new_id = transaction!(&mut conn, |tx| {
-        let (row, _, _) = visible(tx, caller, id).await?;
+        let (row, _, _) = reach(tx, caller, id, Act::See).await?;
+        access::powers::template_copy(caller.into(), TemplatePowers::of(&row))?;
         let suffix = &crate::auth::secret::random_secret().to_ascii_lowercase().replace(['-', '_'], "")[..4];
         let base: String = row.name.chars().take(54 - 10).collect();
         let name = format!("{}-copy-{suffix}", base.trim_end_matches('-'));
@@ -293,7 +260,7 @@ pub async fn copy(db: &Db, caller: &Identity, id: i64) -> Result<JobTemplate> {
 pub async fn delete(db: &Db, caller: &Identity, id: i64) -> Result<()> {
     let mut conn = db.write().await?;
     transaction!(&mut conn, |tx| {
-        changeable(tx, caller, id).await?;
+        reach(tx, caller, id, Act::Delete).await?;
         if crate::db::tasks::count_using_template(tx, id).await? > 0 {
             return Err(Error::Conflict { field: "id", message: "tasks of pipelines still use this template".into() });
         }

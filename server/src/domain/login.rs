@@ -123,9 +123,7 @@ pub async fn with_external_name(db: &Db, config: &Config, asserted: &str, extern
 }
 
 async fn is_admin(db: &Db, user: UserId) -> Result<bool> {
-    let mut conn = db.read().await?;
-    let roles = users::roles_of(&mut conn.tx(), &[user.0]).await?;
-    Ok(roles.get(&user.0).is_some_and(|rs| rs.iter().any(|r| r.name == ADMIN_ROLE)))
+    super::accounts::holds_admin(&mut db.read().await?.tx(), user).await
 }
 
 /// Records the sign-in and stores a new session.

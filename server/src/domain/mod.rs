@@ -1,6 +1,7 @@
 //! Use cases: validate with `app::domain` rules, apply row-level rules, run the queries in
 //! a transaction. Handlers call these and map the result; nothing here knows about HTTP.
 
+pub mod access;
 pub mod accounts;
 pub mod audit_log;
 pub mod debug_shells;

@@ -5,13 +5,13 @@
 use std::collections::{HashMap, HashSet};
 
 use app::domain::arg_schema::ArgSchema;
-use app::domain::mounts::{MountSource, parse_mounts};
 use app::domain::pipeline_rules::{check_dag, check_pipeline_fields, check_task_fields, duplicate_task_names};
 use app::model::{
-    FieldError, GraphInput, PipelineFields, PipelineInput, ProjectKind, TaskFields, TaskInput, TemplateVersion,
+    FieldError, GraphInput, PipelineFields, PipelineInput, ProjectKind, TaskFields, TaskInput, TemplateVersion, UserId,
 };
 use chrono::NaiveDateTime;
 
+use super::access::{self, Act, Row, powers::TemplatePowers};
 use super::{Error, Result};
 use crate::auth::Identity;
 use crate::db::job_templates::{self as templates, TemplateRow};
@@ -48,44 +48,6 @@ async fn check_project(tx: &mut Tx<'_>, caller: &Identity, input: &PipelineInput
     Ok(())
 }
 
-/// Node-level powers and gallery publishing are for administrators only.
-fn check_powers(caller: &Identity, input: &GraphInput) -> Result<()> {
-    if caller.is_admin() {
-        return Ok(());
-    }
-    if input.pipeline.fields.expand.demo {
-        return Err(Error::Forbidden("expand.demo: only administrators publish demo pipelines".into()));
-    }
-    for (i, task) in input.tasks.iter().enumerate() {
-        if parse_mounts(&task.fields.volume_mount).is_ok_and(|mounts| mounts.iter().any(reaches_beyond)) {
-            return Err(Error::Forbidden(format!(
-                "tasks[{i}].volume_mount: only administrators mount host paths, secrets or NFS exports"
-            )));
-        }
-    }
-    Ok(())
-}
-
-/// Mounts that reach beyond the task's own storage: node directories, cluster secrets, NFS.
-fn reaches_beyond(mount: &app::domain::mounts::Mount) -> bool {
-    matches!(mount.source, MountSource::HostPath { .. } | MountSource::Secret { .. } | MountSource::Nfs { .. })
-}
-
-/// A template with node-level powers runs only its own command: others may not override
-/// the command or working directory of such a template.
-fn check_template_powers(caller: &Identity, at: &str, task: &TaskInput, template: &TemplateRow) -> Result<()> {
-    let host = parse_mounts(&template.volume_mount).is_ok_and(|m| m.iter().any(reaches_beyond));
-    let powerful = template.privileged || !template.service_account.is_empty() || host;
-    let overrides = !task.fields.command.trim().is_empty() || !task.fields.workdir.trim().is_empty();
-    if powerful && overrides && !caller.is_admin() {
-        return Err(Error::Forbidden(format!(
-            "{at}.command: template '{}' runs with node-level powers; only administrators override its command or working directory",
-            template.name
-        )));
-    }
-    Ok(())
-}
-
 /// Checks every task against its template and the pipeline's existing tasks; returns the
 /// rows to write in input order.
 async fn check_tasks(
@@ -111,15 +73,17 @@ async fn check_tasks(
         let fields = check_task_fields(&at, &task.fields).map_err(|e| errors.extend(e)).ok();
         let kept = task.id.and_then(|id| current.get(&id.0)) == Some(&task.template_id);
         let template = found.get(&task.template_id).filter(|t| {
-            kept || t.version == TemplateVersion::Release.as_str()
-                || caller.is_admin()
-                || t.created_by == Some(caller.user_id.0)
+            let facts = Row::Template {
+                created_by: t.created_by.map(UserId),
+                released: t.version == TemplateVersion::Release.as_str(),
+            };
+            kept || access::decide(caller.into(), Act::See, facts).allowed()
         });
         let Some(template) = template else {
             errors.push(FieldError { field: format!("{at}.template_id"), message: "no such job template".into() });
             continue;
         };
-        check_template_powers(caller, &at, task, template)?;
+        access::powers::task_override(caller.into(), &at, task, TemplatePowers::of(template))?;
         let schema: ArgSchema = serde_json::from_str(&template.args).unwrap_or_default();
         let args = schema.validate(&task.fields.args).map_err(|e| errors.extend(prefixed(&format!("{at}.args"), e)));
         if let (Some(fields), Ok(args)) = (fields, args) {
@@ -193,7 +157,7 @@ pub async fn save(
     existing: Option<Existing<'_>>,
     input: &GraphInput,
 ) -> Result<i64> {
-    check_powers(caller, input)?;
+    access::powers::pipeline(caller.into(), input)?;
     if let (Some(existing), Some(base)) = (&existing, input.base_updated_at) {
         check_base(existing.row.updated_at, base)?;
     }

@@ -7,9 +7,10 @@ use std::collections::HashMap;
 use app::domain::pagination::PageRequest;
 use app::model::{
     Alerts, GraphInput, NamedRef, PageQuery, Pipeline, PipelineExpand, PipelineFields, PipelineGraph, PipelineId,
-    PipelineInput, PipelineQuery, PipelineSummary, ProjectRole, RunStatus, Schedule, ScheduleKind, Task, TaskId,
+    PipelineInput, PipelineQuery, PipelineSummary, RunStatus, Schedule, ScheduleKind, Task, TaskId, UserId,
 };
 
+use super::access::{self, Act, Row};
 use super::pipeline_graph::{self, Existing};
 use super::{Error, Result};
 use crate::auth::Identity;
@@ -17,6 +18,7 @@ use crate::db::pipelines::{self as rows, PipelineFilter, PipelineRow, PipelineWi
 use crate::db::projects::{roles_of, usernames};
 use crate::db::tasks::{self as task_rows, TaskWithTemplate};
 use crate::db::{self, Db, Tx};
+use crate::engine::Engine;
 use crate::transaction;
 
 /// A pipeline the caller can see, and whether they may change it.
@@ -26,32 +28,24 @@ pub struct Reached {
     pub editable: bool,
 }
 
-fn may_edit(caller: &Identity, row: &PipelineRow, role: Option<ProjectRole>) -> bool {
-    caller.is_admin()
-        || (!row.is_demo && (row.created_by == Some(caller.user_id.0) || role == Some(ProjectRole::Creator)))
+/// The pipeline if the caller may do `act` to it (running and clearing runs are changes).
+pub async fn reach_for(tx: &mut Tx<'_>, caller: &Identity, id: PipelineId, act: Act) -> Result<Reached> {
+    let (row, project) = rows::by_id(tx, id.0).await?.ok_or(Error::NotFound("pipeline"))?;
+    let role = roles_of(tx, caller.user_id, &[row.project_id]).await?.get(&row.project_id).copied();
+    let facts = Row::Pipeline { created_by: row.created_by.map(UserId), demo: row.is_demo, role };
+    access::decide(caller.into(), act, facts).check("pipeline")?;
+    let editable = access::decide(caller.into(), Act::Change, facts).allowed();
+    Ok(Reached { row, project, editable })
 }
 
 /// The pipeline if the caller may see it (else "not found", hiding its existence).
 pub async fn reach(tx: &mut Tx<'_>, caller: &Identity, id: PipelineId) -> Result<Reached> {
-    let (row, project) = rows::by_id(tx, id.0).await?.ok_or(Error::NotFound("pipeline"))?;
-    let role = roles_of(tx, caller.user_id, &[row.project_id]).await?.get(&row.project_id).copied();
-    if !(caller.is_admin() || role.is_some() || row.is_demo) {
-        return Err(Error::NotFound("pipeline"));
-    }
-    let editable = may_edit(caller, &row, role);
-    Ok(Reached { row, project, editable })
+    reach_for(tx, caller, id, Act::See).await
 }
 
 /// The pipeline if the caller may change it.
 pub async fn reach_editable(tx: &mut Tx<'_>, caller: &Identity, id: PipelineId) -> Result<Reached> {
-    let reached = reach(tx, caller, id).await?;
-    if reached.editable {
-        Ok(reached)
-    } else if reached.row.is_demo {
-        Err(Error::Forbidden("this is a demo pipeline and read-only: copy it to your project to change it".into()))
-    } else {
-        Err(Error::Forbidden("only the pipeline's creator, its project's creators and administrators change it".into()))
-    }
+    reach_for(tx, caller, id, Act::Change).await
 }
 
 /// The stored settings of a pipeline.
@@ -130,7 +124,9 @@ pub async fn list(db: &Db, caller: &Identity, query: PipelineQuery) -> Result<ap
     let items = found
         .into_iter()
         .map(|(row, project): PipelineWithProject| {
-            let editable = may_edit(caller, &row, roles.get(&row.project_id).copied());
+            let role = roles.get(&row.project_id).copied();
+            let facts = Row::Pipeline { created_by: row.created_by.map(UserId), demo: row.is_demo, role };
+            let editable = access::decide(caller.into(), Act::Change, facts).allowed();
             let expand: PipelineExpand = serde_json::from_str(&row.expand).unwrap_or_default();
             PipelineSummary {
                 id: PipelineId(row.id),
@@ -210,11 +206,21 @@ pub async fn edit(
     })
 }
 
-pub async fn delete(db: &Db, caller: &Identity, id: PipelineId) -> Result<()> {
+/// Deletes a pipeline with its tasks and runs. Runs in flight are cancelled, and every
+/// run's processes, scratch folder and logs go with the record: nothing outlives it.
+pub async fn delete(db: &Db, engine: &Engine, caller: &Identity, id: PipelineId) -> Result<()> {
     let mut conn = db.write().await?;
-    transaction!(&mut conn, |tx| {
-        reach_editable(tx, caller, id).await?;
+    let runs = transaction!(&mut conn, |tx| {
+        rows::lock(tx, id.0).await?;
+        reach_for(tx, caller, id, Act::Delete).await?;
+        let runs = crate::db::runs::ids_of_pipeline(tx, id.0).await?;
         rows::delete(tx, id.0).await?;
-        Ok::<_, Error>(())
-    })
+        Ok::<_, Error>(runs)
+    })?;
+    drop(conn);
+    for run_id in runs {
+        engine.cancel(&run_id).await;
+        engine.remove_run(&run_id).await;
+    }
+    Ok(())
 }

@@ -11,6 +11,7 @@ use app::model::{
 };
 use serde_json::{Map, Value};
 
+use super::access::{self, Act, Row};
 use super::accounts::PUBLIC_PROJECT;
 use super::{Error, Result, invalid};
 use crate::auth::Identity;
@@ -38,25 +39,6 @@ fn check_expand(kind: ProjectKind, raw: Map<String, Value>, clusters: &[String])
         }
     };
     Ok(Expand { json: value.unwrap_or_else(|_| "{}".into()), index, warnings })
-}
-
-/// Host-path mounts and namespace overrides reach outside the project: administrators only.
-fn check_powers(caller: &Identity, raw: &Map<String, Value>) -> Result<()> {
-    if caller.is_admin() {
-        return Ok(());
-    }
-    let host_mount = raw.get("volume_mount").and_then(Value::as_str).is_some_and(|text| {
-        app::domain::mounts::parse_mounts(text).is_ok_and(|mounts| {
-            mounts.iter().any(|m| matches!(m.source, app::domain::mounts::MountSource::HostPath { .. }))
-        })
-    });
-    if host_mount {
-        return Err(Error::Forbidden("expand.volume_mount: only administrators mount host paths".into()));
-    }
-    if raw.get("namespaces").is_some_and(|v| !v.is_null() && v != &Value::Object(Map::new())) {
-        return Err(Error::Forbidden("expand.namespaces: only administrators override namespaces".into()));
-    }
-    Ok(())
 }
 
 fn check_fields(name: &str, description: &str) -> Result<()> {
@@ -129,7 +111,7 @@ pub async fn get(db: &Db, caller: &Identity, id: ProjectId) -> Result<Project> {
 pub async fn create(db: &Db, caller: &Identity, input: NewProject, clusters: &[String]) -> Result<Project> {
     let name = input.name.trim().to_owned();
     check_fields(&name, &input.description)?;
-    check_powers(caller, &input.expand)?;
+    access::powers::project(caller.into(), &input.expand)?;
     let expand = check_expand(input.kind, input.expand, clusters)?;
     let mut conn = db.write().await?;
     let id = transaction!(&mut conn, |tx| {
@@ -160,17 +142,12 @@ pub async fn create(db: &Db, caller: &Identity, input: NewProject, clusters: &[S
 }
 
 /// Only administrators and the project's creators manage it.
-async fn require_manager(tx: &mut Tx<'_>, caller: &Identity, id: ProjectId) -> Result<ProjectRow> {
+/// The project if the caller may do `act` to it (members count as changes of it).
+async fn reach(tx: &mut Tx<'_>, caller: &Identity, id: ProjectId, act: Act) -> Result<ProjectRow> {
     let row = projects::by_id(tx, id).await?.ok_or(Error::NotFound("project"))?;
-    if caller.is_admin() {
-        return Ok(row);
-    }
-    let roles = projects::roles_of(tx, caller.user_id, &[id.0]).await?;
-    if roles.get(&id.0) == Some(&ProjectRole::Creator) {
-        Ok(row)
-    } else {
-        Err(Error::Forbidden("only administrators and the project's creators may change it".into()))
-    }
+    let role = projects::roles_of(tx, caller.user_id, &[id.0]).await?.get(&id.0).copied();
+    access::decide(caller.into(), act, Row::Project { role }).check("project")?;
+    Ok(row)
 }
 
 pub async fn update(
@@ -182,7 +159,7 @@ pub async fn update(
 ) -> Result<Project> {
     let mut conn = db.write().await?;
     let warnings = transaction!(&mut conn, |tx| {
-        let row = require_manager(tx, caller, id).await?;
+        let row = reach(tx, caller, id, Act::Change).await?;
         let kind = ProjectKind::parse(&row.kind).unwrap_or(ProjectKind::Org);
         let name = input.name.as_deref().map_or(row.name.as_str(), str::trim).to_owned();
         let description = input.description.as_deref().map_or(row.description.as_str(), str::trim).to_owned();
@@ -195,7 +172,7 @@ pub async fn update(
         }
         let raw = match input.expand.clone() {
             Some(raw) => {
-                check_powers(caller, &raw)?;
+                access::powers::project(caller.into(), &raw)?;
                 raw
             }
             None => serde_json::from_str(&row.expand).unwrap_or_default(),
@@ -218,12 +195,9 @@ pub async fn update(
 }
 
 pub async fn delete(db: &Db, caller: &Identity, id: ProjectId) -> Result<()> {
-    if !caller.is_admin() {
-        return Err(Error::Forbidden("only administrators delete projects".into()));
-    }
     let mut conn = db.write().await?;
     transaction!(&mut conn, |tx| {
-        let row = projects::by_id(tx, id).await?.ok_or(Error::NotFound("project"))?;
+        let row = reach(tx, caller, id, Act::Delete).await?;
         if row.kind == ProjectKind::Org.as_str() && row.name == PUBLIC_PROJECT {
             return Err(Error::Conflict { field: "name", message: "project public cannot be deleted".into() });
         }
@@ -262,7 +236,7 @@ async fn creators_left_after(tx: &mut Tx<'_>, id: ProjectId, leaving: UserId) ->
 pub async fn add_member(db: &Db, caller: &Identity, id: ProjectId, input: NewMember) -> Result<Vec<Member>> {
     let mut conn = db.write().await?;
     transaction!(&mut conn, |tx| {
-        let row = require_manager(tx, caller, id).await?;
+        let row = reach(tx, caller, id, Act::Change).await?;
         if row.kind != ProjectKind::Org.as_str() {
             return Err(invalid("project", "template categories have no members"));
         }
@@ -287,7 +261,7 @@ pub async fn update_member(
 ) -> Result<Vec<Member>> {
     let mut conn = db.write().await?;
     transaction!(&mut conn, |tx| {
-        let row = require_manager(tx, caller, id).await?;
+        let row = reach(tx, caller, id, Act::Change).await?;
         let needs_creator = row.name != PUBLIC_PROJECT;
         if needs_creator && input.role != ProjectRole::Creator && creators_left_after(tx, id, user).await? == 0 {
             return Err(Error::Conflict { field: "role", message: "a project keeps at least one creator".into() });
@@ -304,7 +278,7 @@ pub async fn update_member(
 pub async fn remove_member(db: &Db, caller: &Identity, id: ProjectId, user: UserId) -> Result<Vec<Member>> {
     let mut conn = db.write().await?;
     transaction!(&mut conn, |tx| {
-        let row = require_manager(tx, caller, id).await?;
+        let row = reach(tx, caller, id, Act::Change).await?;
         let is_creator = projects::roles_of(tx, user, &[id.0]).await?.get(&id.0) == Some(&ProjectRole::Creator);
         if is_creator && creators_left_after(tx, id, user).await? == 0 && row.name != PUBLIC_PROJECT {
             return Err(Error::Conflict { field: "user", message: "a project keeps at least one creator".into() });

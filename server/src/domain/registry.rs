@@ -4,8 +4,9 @@
 use app::domain::pagination::PageRequest;
 use app::domain::username::check_username;
 use app::domain::validation::{FieldErrors, check_display_name};
-use app::model::{Image, ImageInput, NamedRef, NewRepository, Page, PageQuery, Repository, RepositoryUpdate};
+use app::model::{Image, ImageInput, NamedRef, NewRepository, Page, PageQuery, Repository, RepositoryUpdate, UserId};
 
+use super::access::{self, Act, Row};
 use super::{Error, Result, invalid};
 use crate::auth::Identity;
 use crate::db::projects::usernames;
@@ -15,11 +16,12 @@ use crate::state::AppState;
 use crate::transaction;
 
 fn owner_filter(caller: &Identity) -> Option<i64> {
-    (!caller.is_admin()).then_some(caller.user_id.0)
+    access::own_rows_only(caller.into()).map(|u| u.0)
 }
 
-fn may_change(caller: &Identity, created_by: Option<i64>) -> bool {
-    caller.is_admin() || created_by == Some(caller.user_id.0)
+/// Registry rows are their creator's alone (they hold credentials), whatever the act.
+fn reachable(caller: &Identity, created_by: Option<i64>) -> bool {
+    access::decide(caller.into(), Act::Change, Row::Registry { created_by: created_by.map(UserId) }).allowed()
 }
 
 fn check_server(server: &str) -> std::result::Result<(), String> {
@@ -62,7 +64,7 @@ pub async fn list_repositories(db: &Db, caller: &Identity, query: PageQuery) -> 
 
 async fn visible_repository(tx: &mut Tx<'_>, caller: &Identity, id: i64) -> Result<RepositoryRow> {
     match registry::repository(tx, id).await? {
-        Some(row) if may_change(caller, row.created_by) => Ok(row),
+        Some(row) if reachable(caller, row.created_by) => Ok(row),
         _ => Err(Error::NotFound("repository")),
     }
 }
@@ -205,7 +207,7 @@ pub async fn list_images(db: &Db, caller: &Identity, query: PageQuery) -> Result
 
 async fn visible_image(tx: &mut Tx<'_>, caller: &Identity, id: i64) -> Result<ImageRow> {
     match registry::image(tx, id).await? {
-        Some(row) if may_change(caller, row.created_by) => Ok(row),
+        Some(row) if reachable(caller, row.created_by) => Ok(row),
         _ => Err(Error::NotFound("image")),
     }
 }

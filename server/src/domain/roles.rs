@@ -1,13 +1,19 @@
 //! Roles and the permission catalog as administrators manage them. Built-in roles follow
-//! the code and cannot be edited or deleted.
+//! the code and cannot be edited or deleted; delegated role managers grant only what they
+//! hold and never change the roles they hold.
+
+use std::collections::HashMap;
 
 use app::domain::pagination::PageRequest;
+use app::domain::permissions::PermissionKey;
 use app::domain::validation::{FieldErrors, check_display_name};
 use app::model::{Page, PageQuery, Permission, PermissionId, Role, RoleId, RoleInput, RoleKind, RoleQuery};
 
+use super::access::delegation::{self, RoleFacts};
 use super::{Error, Result, invalid};
+use crate::auth::Identity;
 use crate::db::roles::RoleRow;
-use crate::db::{self, Db, Tx, permissions, roles};
+use crate::db::{self, Db, Tx, permissions, roles, users};
 use crate::transaction;
 
 /// The permission catalog (bounded by the code, so paginated in memory).
@@ -77,14 +83,34 @@ fn check_input(input: &RoleInput) -> Result<()> {
     Ok(errors.finish()?)
 }
 
-async fn check_permissions(tx: &mut Tx<'_>, ids: &[PermissionId]) -> Result<Vec<PermissionId>> {
+/// The permissions asked for, deduplicated, if they exist and the caller may grant them.
+async fn check_permissions(tx: &mut Tx<'_>, caller: &Identity, ids: &[PermissionId]) -> Result<Vec<PermissionId>> {
     let mut unique = ids.to_vec();
     unique.sort();
     unique.dedup();
-    if permissions::count_existing(tx, &unique).await? != unique.len() {
-        return Err(invalid("permissions", "contains a permission that does not exist"));
+    let known: HashMap<i64, Option<PermissionKey>> =
+        permissions::all(tx).await?.into_iter().map(|r| (r.id, r.key())).collect();
+    let mut wanted = Vec::with_capacity(unique.len());
+    for id in &unique {
+        match known.get(&id.0) {
+            Some(Some(key)) => wanted.push(*key),
+            Some(None) => {}
+            None => return Err(invalid("permissions", "contains a permission that does not exist")),
+        }
     }
+    delegation::grant(caller.into(), &caller.permissions, &wanted)?;
     Ok(unique)
+}
+
+/// The role if the caller may change or delete it.
+async fn changeable(tx: &mut Tx<'_>, caller: &Identity, id: RoleId) -> Result<RoleRow> {
+    let row = roles::by_id(tx, id).await?.ok_or(Error::NotFound("role"))?;
+    let held = users::roles_of(tx, &[caller.user_id.0])
+        .await?
+        .get(&caller.user_id.0)
+        .is_some_and(|rs| rs.iter().any(|r| r.id == id));
+    delegation::role_change(caller.into(), RoleFacts { builtin: row.kind() == RoleKind::Builtin, held })?;
+    Ok(row)
 }
 
 async fn name_free(tx: &mut Tx<'_>, name: &str, except: Option<RoleId>) -> Result<()> {
@@ -96,13 +122,13 @@ async fn name_free(tx: &mut Tx<'_>, name: &str, except: Option<RoleId>) -> Resul
     }
 }
 
-pub async fn create(db: &Db, input: RoleInput) -> Result<Role> {
+pub async fn create(db: &Db, caller: &Identity, input: RoleInput) -> Result<Role> {
     check_input(&input)?;
     let mut conn = db.write().await?;
     let id = transaction!(&mut conn, |tx| {
         let name = input.name.trim();
         name_free(tx, name, None).await?;
-        let perms = check_permissions(tx, &input.permissions).await?;
+        let perms = check_permissions(tx, caller, &input.permissions).await?;
         let id = roles::insert(tx, name, RoleKind::Custom, db::now()).await?;
         roles::set_permissions(tx, id, &perms).await?;
         Ok::<_, Error>(id)
@@ -111,28 +137,17 @@ pub async fn create(db: &Db, input: RoleInput) -> Result<Role> {
     get(db, id).await
 }
 
-fn editable(row: Option<RoleRow>) -> Result<RoleRow> {
-    let row = row.ok_or(Error::NotFound("role"))?;
-    if row.kind() == RoleKind::Builtin {
-        return Err(Error::Conflict {
-            field: "kind",
-            message: "built-in roles follow the code and cannot be changed; create a custom role instead".into(),
-        });
-    }
-    Ok(row)
-}
-
-pub async fn update(db: &Db, id: RoleId, input: RoleInput) -> Result<Role> {
+pub async fn update(db: &Db, caller: &Identity, id: RoleId, input: RoleInput) -> Result<Role> {
     check_input(&input)?;
     let mut conn = db.write().await?;
     transaction!(&mut conn, |tx| {
-        let row = editable(roles::by_id(tx, id).await?)?;
+        let row = changeable(tx, caller, id).await?;
         let name = input.name.trim();
         if row.kind() == RoleKind::Personal && name != row.name {
             return Err(invalid("name", "a personal role keeps its user's name"));
         }
         name_free(tx, name, Some(id)).await?;
-        let perms = check_permissions(tx, &input.permissions).await?;
+        let perms = check_permissions(tx, caller, &input.permissions).await?;
         roles::rename(tx, id, name).await?;
         roles::set_permissions(tx, id, &perms).await?;
         Ok::<_, Error>(())
@@ -141,10 +156,10 @@ pub async fn update(db: &Db, id: RoleId, input: RoleInput) -> Result<Role> {
     get(db, id).await
 }
 
-pub async fn delete(db: &Db, id: RoleId) -> Result<()> {
+pub async fn delete(db: &Db, caller: &Identity, id: RoleId) -> Result<()> {
     let mut conn = db.write().await?;
     transaction!(&mut conn, |tx| {
-        editable(roles::by_id(tx, id).await?)?;
+        changeable(tx, caller, id).await?;
         roles::delete(tx, id).await?;
         Ok::<_, Error>(())
     })

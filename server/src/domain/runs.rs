@@ -149,12 +149,25 @@ pub async fn start(db: &Db, engine: &Engine, caller: &Identity, id: PipelineId, 
                 status: RunStatus::Pending.as_str().into(),
             })
             .collect();
-        let pk = rows::insert(tx, &new, tasks).await?;
+        let pk = rows::insert(tx, &new, tasks).await.map_err(started_twice)?;
         Ok::<_, Error>((pk, plan))
     })?;
     drop(conn);
     engine.submit(pk, plan);
     get(db, caller, &run_id).await.map(|d| d.run)
+}
+
+/// A run that lost the race with another start of the same pipeline (one manual run, or
+/// one run of a single task, at a time): the other one runs.
+fn started_twice(e: crate::db::DbError) -> Error {
+    if e.is_unique_violation() {
+        Error::Conflict {
+            field: "pipeline_id",
+            message: "another run of this pipeline was started at the same moment; that one is running".into(),
+        }
+    } else {
+        e.into()
+    }
 }
 
 fn to_run((row, pipeline): RunWithPipeline, runner: Option<String>) -> Run {
@@ -256,7 +269,7 @@ pub async fn delete(db: &Db, engine: &Engine, caller: &Identity, run_id: &str) -
         Ok::<_, Error>(())
     })?;
     drop(conn);
-    let _ = tokio::fs::remove_dir_all(engine.inner().run_dir(run_id)).await;
+    engine.remove_run(run_id).await;
     Ok(())
 }
 

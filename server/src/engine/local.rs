@@ -170,6 +170,10 @@ fn engine_failure() -> Attempt {
 
 /// Runs the plan to its end and records every state; returns the run's final status.
 pub async fn execute(inner: Arc<Inner>, run_pk: i64, plan: Plan, cancel: watch::Receiver<bool>) -> RunStatus {
+    if !still_recorded(&inner, run_pk).await {
+        tracing::info!(run_id = %plan.run_id, "not started: the run was removed before it began");
+        return RunStatus::Cancelled;
+    }
     let plan = Arc::new(plan);
     inner
         .writer
@@ -275,6 +279,23 @@ pub async fn execute(inner: Arc<Inner>, run_pk: i64, plan: Plan, cancel: watch::
 }
 
 /// Removes a run's scratch folder (off the async threads: it may be large); its logs stay.
+/// Whether the run's record still exists and waits to run. A run removed between its
+/// recording and its start (its pipeline deleted, say) must not start: once it is in the
+/// engine's table, removal cancels it instead.
+async fn still_recorded(inner: &Inner, run_pk: i64) -> bool {
+    let status = match inner.db.read().await {
+        Ok(mut conn) => crate::db::runs::status_of(&mut conn.tx(), run_pk).await,
+        Err(e) => Err(e),
+    };
+    match status {
+        Ok(status) => status.as_deref().and_then(RunStatus::parse).is_some_and(RunStatus::is_active),
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot read a run's record before starting it; starting it anyway");
+            true
+        }
+    }
+}
+
 pub async fn remove_work(inner: &Inner, run_id: &str) {
     match tokio::fs::remove_dir_all(inner.work_dir(run_id)).await {
         Err(e) if e.kind() != std::io::ErrorKind::NotFound => {

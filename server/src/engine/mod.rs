@@ -44,6 +44,8 @@ pub struct Inner {
     pub engine_id: String,
     pub sandbox: sandbox::Sandbox,
     pub writer: Writer,
+    /// Read access for the few checks the engine makes itself (a run still recorded).
+    pub db: Db,
     /// Wait before the second attempt; doubled for each further one.
     pub retry_backoff: Duration,
     active: Mutex<HashMap<String, Running>>,
@@ -132,7 +134,7 @@ impl Engine {
     /// Starts the engine of the server whose data dir is `data_dir` (which exists), with its
     /// sandbox checked.
     pub async fn start(db: Db, data_dir: PathBuf, retry_backoff: Duration, sandbox: sandbox::SandboxSettings) -> Self {
-        let writer = Writer::start(db);
+        let writer = Writer::start(db.clone());
         let data_dir = tokio::fs::canonicalize(&data_dir).await.unwrap_or(data_dir);
         let sandbox = sandbox::Sandbox::start(sandbox, &data_dir).await;
         Self {
@@ -141,6 +143,7 @@ impl Engine {
                 sandbox,
                 data_dir,
                 writer,
+                db,
                 retry_backoff,
                 active: Mutex::default(),
                 streams: Mutex::default(),
@@ -235,6 +238,16 @@ impl Engine {
         };
         let _ = done.wait_for(|d| *d).await;
         true
+    }
+
+    /// Removes what a run left on disk: its scratch folder and its logs.
+    pub async fn remove_run(&self, run_id: &str) {
+        match tokio::fs::remove_dir_all(self.inner.run_dir(run_id)).await {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                tracing::warn!(run_id, error = %e, "could not remove a run's folder");
+            }
+            _ => {}
+        }
     }
 
     /// Cancels every run in flight (at shutdown), waiting at most `limit`.

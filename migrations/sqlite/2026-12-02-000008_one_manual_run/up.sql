@@ -1,0 +1,13 @@
+-- At most one manual run of a pipeline is pending or running: two starts at the same
+-- instant cannot both win. Runs left active by older versions keep only the newest.
+UPDATE runs SET status = 'cancelled', message = 'cancelled: a newer manual run of its pipeline replaced it'
+WHERE kind = 'manual' AND status IN ('pending', 'running')
+  AND id NOT IN (
+    SELECT newest FROM (
+      SELECT MAX(id) AS newest FROM runs
+      WHERE kind = 'manual' AND status IN ('pending', 'running')
+      GROUP BY pipeline_id
+    ) AS latest
+  );
+CREATE UNIQUE INDEX runs_one_active_manual ON runs (pipeline_id)
+    WHERE kind = 'manual' AND status IN ('pending', 'running');
