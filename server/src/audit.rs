@@ -1,15 +1,19 @@
 //! The audit trail: a middleware records every write request (who, what, when, outcome)
-//! after it ran, whether it succeeded, was refused or failed.
+//! after it ran, whether it succeeded, was refused or failed, and what it changed where the
+//! handler says so ([`AuditChanges`]).
 
 use std::net::SocketAddr;
 use std::time::Instant;
 
+use app::domain::audit_diff;
 use app::domain::permissions::PermissionKey;
-use app::model::{AuditOutcome, UserId};
+use app::model::{AuditOutcome, FieldChange, UserId};
+use axum::Extension;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::Method;
 use axum::middleware::Next;
 use axum::response::Response;
+use serde::Serialize;
 
 use crate::db::audit::NewAuditRow;
 use crate::db::{self, audit};
@@ -25,6 +29,26 @@ pub struct AuditActor {
 /// The permission the route required; set on the response by the guard.
 #[derive(Debug, Clone, Copy)]
 pub struct RoutePermission(pub PermissionKey);
+
+/// What a write changed; set on the response by the handlers of writes that know.
+#[derive(Debug, Clone, Default)]
+pub struct AuditChanges(pub Vec<FieldChange>);
+
+impl AuditChanges {
+    /// The fields that differ between two forms of a record (`None`: created or deleted).
+    pub fn between<T: Serialize>(before: Option<&T>, after: Option<&T>) -> Extension<Self> {
+        let json = |v: Option<&T>| v.and_then(|v| serde_json::to_value(v).ok());
+        Extension(Self(audit_diff::diff(json(before).as_ref(), json(after).as_ref())))
+    }
+}
+
+/// Adds the change of a secret whose values the log never sees (a new password).
+pub fn with_secret(mut changes: Extension<AuditChanges>, field: &str, changed: bool) -> Extension<AuditChanges> {
+    if changed {
+        changes.0.0.push(audit_diff::secret_changed(field));
+    }
+    changes
+}
 
 /// Set on the response by the few GET handlers that write (sign-in callbacks).
 #[derive(Debug, Clone, Copy)]
@@ -54,6 +78,11 @@ pub async fn record_writes(State(state): State<AppState>, req: Request, next: Ne
         outcome: AuditOutcome::from_status(status).as_str().to_owned(),
         duration_ms: i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX),
         client_ip,
+        changes: response
+            .extensions()
+            .get::<AuditChanges>()
+            .and_then(|c| serde_json::to_string(&c.0).ok())
+            .unwrap_or_else(|| "[]".into()),
     };
     let written = match state.db.write().await {
         Ok(mut conn) => audit::insert(&mut conn.tx(), &row).await,

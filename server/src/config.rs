@@ -84,7 +84,10 @@ pub struct Config {
     pub admin_password: Option<String>,
     /// The built UI (Trunk's output).
     pub static_dir: PathBuf,
-    /// Mark cookies `Secure` (set when served over HTTPS).
+    /// Where users reach the server (`CUBIST_PUBLIC_URL`), if configured. When it is https,
+    /// cookies are `Secure` and responses carry HSTS.
+    pub public_url: Option<String>,
+    /// Mark cookies `Secure`: on whenever the public URL is https, or when set explicitly.
     pub secure_cookies: bool,
     pub session_hours: i64,
     pub auth: AuthConfig,
@@ -153,6 +156,7 @@ struct FileConfig {
     database_url: Option<String>,
     admin_password: Option<String>,
     static_dir: Option<PathBuf>,
+    public_url: Option<String>,
     secure_cookies: Option<bool>,
     session_hours: Option<i64>,
     login_methods: Option<String>,
@@ -200,10 +204,15 @@ impl Config {
         };
         let static_dir =
             env("CUBIST_STATIC_DIR").map(PathBuf::from).or(file.static_dir).unwrap_or_else(|| "dist".into());
+        let public_url = pick("CUBIST_PUBLIC_URL", file.public_url).map(check_public_url).transpose()?;
+        let https = public_url.as_deref().is_some_and(|u| u.starts_with("https://"));
         let secure_cookies = match env("CUBIST_SECURE_COOKIES") {
             Some(v) => parse_bool("CUBIST_SECURE_COOKIES", &v)?,
-            None => file.secure_cookies.unwrap_or(false),
+            None => file.secure_cookies.unwrap_or(https),
         };
+        if https && !secure_cookies {
+            return Err(bad("CUBIST_SECURE_COOKIES", "must not be false while CUBIST_PUBLIC_URL is https"));
+        }
         let session_hours = match env("CUBIST_SESSION_HOURS") {
             Some(v) => v.parse().map_err(|_| bad("CUBIST_SESSION_HOURS", format!("'{v}' is not a whole number")))?,
             None => file.session_hours.unwrap_or(24 * 7),
@@ -281,10 +290,32 @@ impl Config {
             database,
             admin_password: pick("CUBIST_ADMIN_PASSWORD", file.admin_password),
             static_dir,
+            public_url,
             secure_cookies,
             session_hours,
             auth,
         })
+    }
+}
+
+impl Config {
+    /// Whether users reach the server over HTTPS (so browsers should never use plain HTTP).
+    pub fn served_over_https(&self) -> bool {
+        self.public_url.as_deref().is_some_and(|u| u.starts_with("https://"))
+    }
+
+    /// Whether cookies carry `Secure`.
+    pub fn cookies_secure(&self) -> bool {
+        self.secure_cookies || self.served_over_https()
+    }
+}
+
+fn check_public_url(url: String) -> Result<String, ConfigError> {
+    let url = url.trim().trim_end_matches('/').to_owned();
+    let rest = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"));
+    match rest {
+        Some(host) if !host.is_empty() && !host.contains(char::is_whitespace) => Ok(url),
+        _ => Err(bad("CUBIST_PUBLIC_URL", format!("'{url}' is not a URL like https://cubist.example.com"))),
     }
 }
 
@@ -440,6 +471,20 @@ mod tests {
         assert_eq!(c.addr.to_string(), "127.0.0.1:3000");
         assert_eq!(c.database, DatabaseUrl::Sqlite(PathBuf::from("data/cubist.db")));
         assert_eq!(c.auth.enabled, vec![LoginMethod::Password]);
+    }
+
+    #[test]
+    fn an_https_public_url_makes_cookies_secure() {
+        let plain = load(&[]).unwrap();
+        assert!(!plain.secure_cookies && !plain.served_over_https());
+        let https = load(&[("CUBIST_PUBLIC_URL", "https://cubist.example.com/")]).unwrap();
+        assert!(https.secure_cookies && https.served_over_https());
+        assert_eq!(https.public_url.as_deref(), Some("https://cubist.example.com"));
+        let http = load(&[("CUBIST_PUBLIC_URL", "http://10.0.0.2:3000")]).unwrap();
+        assert!(!http.secure_cookies && !http.served_over_https());
+        let refused = load(&[("CUBIST_PUBLIC_URL", "https://c.example"), ("CUBIST_SECURE_COOKIES", "false")]);
+        assert_eq!(refused.unwrap_err().variable, "CUBIST_SECURE_COOKIES");
+        assert_eq!(load(&[("CUBIST_PUBLIC_URL", "cubist.example")]).unwrap_err().variable, "CUBIST_PUBLIC_URL");
     }
 
     #[test]

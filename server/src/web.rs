@@ -134,6 +134,9 @@ pub async fn security_headers(State(state): State<AppState>, req: Request, next:
     if !state.web.framable {
         h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     }
+    if state.config.served_over_https() {
+        h.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000; includeSubDomains"));
+    }
     resp
 }
 

@@ -179,3 +179,33 @@ on_both_backends!(delegated_user_managers_cannot_grant_roles, async |app: TestAp
     let (status, _) = program.get("/api/v1/me").await;
     assert_eq!(status, StatusCode::UNAUTHORIZED, "a password reset revokes API tokens too");
 });
+
+on_both_backends!(the_audit_log_says_what_changed_and_who_left, async |app: TestApp| {
+    let admin = app.admin().await;
+    let (_, made) =
+        admin.post("/api/v1/users", &json!({"username": "kim", "password": "first-password", "nickname": "Kim"})).await;
+    let id = made["id"].as_i64().unwrap();
+    let (status, _) = admin
+        .patch(&format!("/api/v1/users/{id}"), &json!({"nickname": "Kimberly", "password": "second-password"}))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let kim = app.login("kim", "second-password").await;
+    let (status, _) = kim.post("/api/v1/auth/logout", &json!({})).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+
+    let log: Value = admin.get_as("/api/v1/audit-log?page_size=50").await;
+    let text = log.to_string();
+    assert!(!text.contains("first-password") && !text.contains("second-password"), "{text}");
+    let items = log["items"].as_array().unwrap();
+    let patch = items.iter().find(|e| e["method"] == "PATCH").unwrap();
+    let changes = patch["changes"].as_array().unwrap();
+    let of = |field: &str| changes.iter().find(|c| c["field"] == field).unwrap_or_else(|| panic!("{field}: {patch}"));
+    assert_eq!(of("nickname")["old"], "Kim");
+    assert_eq!(of("nickname")["new"], "Kimberly");
+    assert_eq!(of("password")["new"], "[redacted]");
+    assert_eq!(changes.len(), 2, "nothing else changed: {patch}");
+    let created = items.iter().find(|e| e["method"] == "POST" && e["path"] == "/api/v1/users").unwrap();
+    assert!(created["changes"].as_array().unwrap().iter().any(|c| c["field"] == "username" && c["new"] == "kim"));
+    let logout = items.iter().find(|e| e["path"] == "/api/v1/auth/logout").unwrap();
+    assert_eq!(logout["username"], "kim", "{logout}");
+});

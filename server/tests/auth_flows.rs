@@ -24,12 +24,34 @@ on_both_backends!(password_login_sets_http_only_session_and_csrf_cookies, async 
         resp.headers().get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_owned()).collect();
     let session = cookies.iter().find(|c| c.starts_with("cubist_session=")).unwrap();
     assert!(session.contains("HttpOnly") && session.contains("SameSite=Lax"), "{session}");
+    assert!(!session.contains("Secure"), "served over plain HTTP: {session}");
+    assert!(resp.headers().get("strict-transport-security").is_none());
     let csrf = cookies.iter().find(|c| c.starts_with("cubist_csrf=")).unwrap();
     assert!(!csrf.contains("HttpOnly"), "{csrf}");
     let user: Value = resp.json().await.unwrap();
     assert_eq!(user["username"], "admin");
     assert!(user.get("password_hash").is_none() && !user.to_string().contains("argon2"));
 });
+
+#[tokio::test]
+async fn an_https_public_url_makes_cookies_secure_and_asks_for_hsts() {
+    let app = TestApp::spawn_with(Backend::Sqlite, |c| c.public_url = Some("https://cubist.example.com".into())).await;
+    let resp = app
+        .anonymous()
+        .http
+        .post(format!("{}/api/v1/auth/login", app.base))
+        .json(&json!({"username": "admin", "password": ADMIN_PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let hsts = resp.headers()["strict-transport-security"].to_str().unwrap().to_owned();
+    assert!(hsts.starts_with("max-age=31536000"), "{hsts}");
+    for cookie in resp.headers().get_all("set-cookie") {
+        let cookie = cookie.to_str().unwrap();
+        assert!(cookie.contains("Secure"), "{cookie}");
+    }
+}
 
 on_both_backends!(wrong_credentials_are_refused_alike, async |app: TestApp| {
     let client = app.anonymous();
@@ -212,6 +234,13 @@ async fn trusted_header_signs_in_and_password_is_break_glass_only(backend: Backe
         .await
         .unwrap();
     assert_eq!(resp.status(), StatusCode::UNAUTHORIZED, "headers from untrusted peers are ignored");
+    let glass = untrusted.anonymous();
+    let (status, _) =
+        glass.post("/api/v1/auth/break-glass", &json!({"username": "admin", "password": ADMIN_PASSWORD})).await;
+    assert_eq!(status, StatusCode::OK);
+    let denied: Value = glass.get_as("/api/v1/audit-log?outcome=denied").await;
+    let failed = denied["items"].as_array().unwrap().iter().find(|e| e["path"] == "/api/v1/auth/trusted-header");
+    assert_eq!(failed.map(|e| e["status"].clone()), Some(json!(401)), "a failed sign-in of every method is audited");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

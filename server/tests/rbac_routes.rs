@@ -99,3 +99,60 @@ on_both_backends!(gamma_holds_everything_but_the_admin_areas, async |app: common
     assert_eq!(got, expected);
     assert!(all.iter().any(|p| p["resource"] == "users" && p["admin_only"] == true));
 });
+
+on_both_backends!(every_route_demands_exactly_its_declared_permission, async |app: common::TestApp| {
+    let admin = app.admin().await;
+    let probe = app.user("probe").await;
+    let perms: Value = admin.get_as("/api/v1/permissions?page_size=200").await;
+    let all: Vec<(String, i64)> = perms["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                format!("{}:{}", p["action"].as_str().unwrap(), p["resource"].as_str().unwrap()),
+                p["id"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    let (_, role) = admin.post("/api/v1/roles", &serde_json::json!({"name": "all-but-one", "permissions": []})).await;
+    let role_id = role["id"].as_i64().unwrap();
+    let me: app::model::Me = probe.get_as("/api/v1/me").await;
+    let personal: Vec<i64> = me.user.roles.iter().filter(|r| r.name == "probe").map(|r| r.id.0).collect();
+    let roles: Vec<i64> = personal.into_iter().chain([role_id]).collect();
+    let (status, _) = admin.patch(&format!("/api/v1/users/{}", me.user.id), &serde_json::json!({"roles": roles})).await;
+    assert_eq!(status, StatusCode::OK, "the probe holds only its personal role and the role under test");
+
+    let grant = async |except: Option<&str>| {
+        let ids: Vec<i64> = all.iter().filter(|(key, _)| Some(key.as_str()) != except).map(|(_, id)| *id).collect();
+        let body = serde_json::json!({"name": "all-but-one", "permissions": ids});
+        let (status, _) = admin.put(&format!("/api/v1/roles/{role_id}"), &body).await;
+        assert_eq!(status, StatusCode::OK);
+    };
+    let call = async |method: &str, path: &str| {
+        let method = Method::from_bytes(method.as_bytes()).unwrap();
+        let body = (method != Method::GET).then(|| serde_json::json!({}));
+        let path = concrete(path);
+        let sent = probe.request(method, &path, body.as_ref());
+        tokio::time::timeout(std::time::Duration::from_secs(10), sent).await.ok()
+    };
+    let guarded = app.routes.iter().filter_map(|r| r.permission.map(|p| (r, p.to_string())));
+    for (route, permission) in guarded {
+        grant(Some(&permission)).await;
+        let (status, body) = call(route.method, &route.path).await.expect("a refused request answers at once");
+        assert_eq!(status, StatusCode::FORBIDDEN, "{} {} without {permission}: {body}", route.method, route.path);
+        let message = body["error"]["message"].as_str().unwrap_or_default();
+        assert!(
+            message.contains(&permission),
+            "{} {}: refused for {permission}, not another: {body}",
+            route.method,
+            route.path
+        );
+
+        grant(None).await;
+        if let Some((status, body)) = call(route.method, &route.path).await {
+            let refused_by_guard = status == StatusCode::FORBIDDEN && body.to_string().contains("lack the permission");
+            assert!(!refused_by_guard, "{} {} with every permission: {body}", route.method, route.path);
+        }
+    }
+});

@@ -1,6 +1,7 @@
 //! Pure rules shared by the server and the browser: no I/O, unit- and property-tested.
 
 pub mod arg_schema;
+pub mod audit_diff;
 pub mod canvas;
 pub mod container_path;
 pub mod cron;

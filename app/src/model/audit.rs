@@ -43,6 +43,16 @@ impl AuditOutcome {
     }
 }
 
+/// One field a write changed: its dotted name, and its value before and after (absent when
+/// the field did not exist or was empty; secrets show as `[redacted]`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct FieldChange {
+    pub field: String,
+    pub old: Option<serde_json::Value>,
+    pub new: Option<serde_json::Value>,
+}
+
 /// One recorded write.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -59,6 +69,9 @@ pub struct AuditEntry {
     pub outcome: AuditOutcome,
     pub duration_ms: u64,
     pub client_ip: Option<String>,
+    /// What the write changed, where the server knows (updates, creations, deletions).
+    #[serde(default)]
+    pub changes: Vec<FieldChange>,
 }
 
 /// Filters of `GET /api/v1/audit-log`.

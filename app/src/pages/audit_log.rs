@@ -9,7 +9,7 @@ use crate::components::pager::Pager;
 use crate::components::status::fetched;
 use crate::domain::permissions::{Action, PermissionKey, Resource};
 use crate::i18n::*;
-use crate::model::{AuditEntry, AuditOutcome, Page};
+use crate::model::{AuditEntry, AuditOutcome, FieldChange, Page};
 
 const PAGE_SIZE: u32 = 50;
 
@@ -71,7 +71,7 @@ pub fn AuditLogPage() -> impl IntoView {
                         <table>
                             <thead><tr>
                                 <th>{t!(i18n, when)}</th><th>{t!(i18n, who)}</th><th>{t!(i18n, request)}</th>
-                                <th>{t!(i18n, status)}</th><th>{t!(i18n, outcome)}</th>
+                                <th>{t!(i18n, status)}</th><th>{t!(i18n, outcome)}</th><th>{t!(i18n, changes)}</th>
                             </tr></thead>
                             <tbody>
                                 {list.items.into_iter().map(|e| view! {
@@ -81,6 +81,9 @@ pub fn AuditLogPage() -> impl IntoView {
                                         <td><code>{format!("{} {}", e.method, e.path)}</code></td>
                                         <td>{e.status}</td>
                                         <td>{outcome_label(i18n, e.outcome)}</td>
+                                        <td class="audit-changes">
+                                            {e.changes.iter().map(|c| view! { <div>{change_line(c)}</div> }).collect_view()}
+                                        </td>
                                     </tr>
                                 }).collect_view()}
                             </tbody>
@@ -89,4 +92,14 @@ pub fn AuditLogPage() -> impl IntoView {
                 <Pager page=page page_size=PAGE_SIZE total=total />
         </ListPage>
     }
+}
+
+/// One change as a line: `field: old → new` (— where a side is empty).
+fn change_line(change: &FieldChange) -> String {
+    let side = |v: &Option<serde_json::Value>| match v {
+        None => "—".to_owned(),
+        Some(serde_json::Value::String(s)) => s.clone(),
+        Some(other) => other.to_string(),
+    };
+    format!("{}: {} → {}", change.field, side(&change.old), side(&change.new))
 }

@@ -113,18 +113,20 @@ async fn sign_in(
 }
 
 fn add_session_cookies(state: &AppState, jar: CookieJar, token: String, csrf: String) -> CookieJar {
-    let [session, csrf] = cookies::sign_in(token, csrf, state.config.secure_cookies, state.config.session_hours);
+    let [session, csrf] = cookies::sign_in(token, csrf, state.config.cookies_secure(), state.config.session_hours);
     jar.add(session).add(csrf)
 }
 
 /// Ends the current session (if any) and clears the cookies.
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", responses((status = 204)))]
 async fn logout(State(state): State<AppState>, jar: CookieJar) -> ApiResult<impl IntoResponse> {
-    if let Some(cookie) = jar.get(cookies::SESSION_COOKIE) {
-        login::logout(&state.db, &secret::digest(cookie.value())).await?;
-    }
+    let owner = match jar.get(cookies::SESSION_COOKIE) {
+        Some(cookie) => login::logout(&state.db, &secret::digest(cookie.value())).await?,
+        None => None,
+    };
+    let actor = owner.map(|(id, username)| Extension(AuditActor { user_id: Some(id), username }));
     let [a, b] = cookies::sign_out();
-    Ok((jar.remove(a).remove(b), axum::http::StatusCode::NO_CONTENT))
+    Ok((jar.remove(a).remove(b), actor, axum::http::StatusCode::NO_CONTENT))
 }
 
 /// Signs in the user named by the trusted reverse proxy's header, then goes to the app.
@@ -135,14 +137,18 @@ async fn trusted_header_login(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     jar: CookieJar,
-) -> ApiResult<impl IntoResponse> {
+) -> Result<impl IntoResponse, ((Extension<AuditActor>, Extension<AuditThis>), ApiError)> {
+    let failed = |who: &str| (Extension(AuditActor { user_id: None, username: who.to_owned() }), Extension(AuditThis));
     let Some(config) = state.config.auth.trusted_header.as_ref() else {
-        return Err(ApiError::new(ErrorCode::NotFound, "trusted-header sign-in is not configured"));
+        return Err((failed("header"), ApiError::new(ErrorCode::NotFound, "trusted-header sign-in is not configured")));
     };
     let Some(name) = trusted_header::asserted_user(config, peer.ip(), &headers) else {
-        return Err(ApiError::new(ErrorCode::Unauthenticated, "no user asserted by a trusted proxy"));
+        let refused = ApiError::new(ErrorCode::Unauthenticated, "no user asserted by a trusted proxy");
+        return Err((failed("header"), refused));
     };
-    let session = login::with_external_name(&state.db, &state.config, &name, &format!("header:{name}")).await?;
+    let session = login::with_external_name(&state.db, &state.config, &name, &format!("header:{name}"))
+        .await
+        .map_err(|e| (failed(&name), e.into()))?;
     let actor =
         AuditActor { user_id: Some(app::model::UserId(session.user.id)), username: session.user.username.clone() };
     let jar = add_session_cookies(&state, jar, session.token, session.csrf);
@@ -158,7 +164,7 @@ fn provider(state: &AppState) -> ApiResult<&crate::auth::oidc::OidcProvider> {
     responses((status = 303, description = "redirect to the identity provider")))]
 async fn oidc_start(State(state): State<AppState>, jar: CookieJar) -> ApiResult<impl IntoResponse> {
     let (url, attempt) = login::start_oidc(provider(&state)?, &state.secrets)?;
-    Ok((jar.add(cookies::oidc_attempt(attempt, state.config.secure_cookies)), Redirect::to(&url)))
+    Ok((jar.add(cookies::oidc_attempt(attempt, state.config.cookies_secure())), Redirect::to(&url)))
 }
 
 /// What the identity provider sends back.

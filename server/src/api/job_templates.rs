@@ -10,6 +10,7 @@ use utoipa_axum::routes;
 use super::ApiRoutes;
 use super::error::ApiResult;
 use super::extract::{ApiJson, ApiQuery};
+use crate::audit::AuditChanges;
 use crate::auth::Identity;
 use crate::domain::job_templates;
 use crate::state::AppState;
@@ -43,8 +44,9 @@ async fn create_template(
     State(state): State<AppState>,
     Extension(caller): Extension<Identity>,
     ApiJson(body): ApiJson<TemplateInput>,
-) -> ApiResult<(StatusCode, Json<JobTemplate>)> {
-    Ok((StatusCode::CREATED, Json(job_templates::save(&state.db, &caller, None, body).await?)))
+) -> ApiResult<(StatusCode, Extension<AuditChanges>, Json<JobTemplate>)> {
+    let made = job_templates::save(&state.db, &caller, None, body).await?;
+    Ok((StatusCode::CREATED, AuditChanges::between(None, Some(&made)), Json(made)))
 }
 
 #[utoipa::path(get, path = "/api/v1/job-templates/{id}", tag = "job-templates", params(("id" = i64, Path)),
@@ -65,8 +67,10 @@ async fn update_template(
     Extension(caller): Extension<Identity>,
     Path(id): Path<i64>,
     ApiJson(body): ApiJson<TemplateInput>,
-) -> ApiResult<Json<JobTemplate>> {
-    Ok(Json(job_templates::save(&state.db, &caller, Some(id), body).await?))
+) -> ApiResult<(Extension<AuditChanges>, Json<JobTemplate>)> {
+    let before = job_templates::get(&state.db, &caller, id).await?;
+    let after = job_templates::save(&state.db, &caller, Some(id), body).await?;
+    Ok((AuditChanges::between(Some(&before), Some(&after)), Json(after)))
 }
 
 #[utoipa::path(delete, path = "/api/v1/job-templates/{id}", tag = "job-templates", params(("id" = i64, Path)), responses((status = 204)))]
@@ -74,9 +78,10 @@ async fn delete_template(
     State(state): State<AppState>,
     Extension(caller): Extension<Identity>,
     Path(id): Path<i64>,
-) -> ApiResult<StatusCode> {
+) -> ApiResult<(Extension<AuditChanges>, StatusCode)> {
+    let before = job_templates::get(&state.db, &caller, id).await?;
     job_templates::delete(&state.db, &caller, id).await?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok((AuditChanges::between(Some(&before), None), StatusCode::NO_CONTENT))
 }
 
 /// Copies a template as `<name>-copy-<4 hex>`, owned by the caller.

@@ -13,6 +13,7 @@ use utoipa_axum::routes;
 use super::ApiRoutes;
 use super::error::ApiResult;
 use super::extract::{ApiJson, ApiQuery};
+use crate::audit::AuditChanges;
 use crate::auth::Identity;
 use crate::domain::{pipeline_transfer, pipelines};
 use crate::state::AppState;
@@ -50,8 +51,9 @@ async fn create_pipeline(
     State(state): State<AppState>,
     Extension(caller): Extension<Identity>,
     ApiJson(body): ApiJson<GraphInput>,
-) -> ApiResult<(StatusCode, Json<PipelineGraph>)> {
-    Ok((StatusCode::CREATED, Json(pipelines::create(&state.db, &caller, body).await?)))
+) -> ApiResult<(StatusCode, Extension<AuditChanges>, Json<PipelineGraph>)> {
+    let made = pipelines::create(&state.db, &caller, body).await?;
+    Ok((StatusCode::CREATED, AuditChanges::between(None, Some(&made)), Json(made)))
 }
 
 /// Creates a pipeline from an exported document; templates are matched by name.
@@ -83,8 +85,10 @@ async fn update_pipeline(
     Extension(caller): Extension<Identity>,
     Path(id): Path<PipelineId>,
     ApiJson(body): ApiJson<PipelineInput>,
-) -> ApiResult<Json<Pipeline>> {
-    Ok(Json(pipelines::update(&state.db, &caller, id, body).await?))
+) -> ApiResult<(Extension<AuditChanges>, Json<Pipeline>)> {
+    let before = pipelines::get(&state.db, &caller, id).await?;
+    let after = pipelines::update(&state.db, &caller, id, body).await?;
+    Ok((AuditChanges::between(Some(&before), Some(&after)), Json(after)))
 }
 
 #[utoipa::path(delete, path = "/api/v1/pipelines/{id}", tag = "pipelines", params(("id" = i64, Path)),
@@ -93,9 +97,10 @@ async fn delete_pipeline(
     State(state): State<AppState>,
     Extension(caller): Extension<Identity>,
     Path(id): Path<PipelineId>,
-) -> ApiResult<StatusCode> {
+) -> ApiResult<(Extension<AuditChanges>, StatusCode)> {
+    let before = pipelines::get(&state.db, &caller, id).await?;
     pipelines::delete(&state.db, &state.engine, &caller, id).await?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok((AuditChanges::between(Some(&before), None), StatusCode::NO_CONTENT))
 }
 
 /// The pipeline with all its tasks, as the editor opens it.
@@ -118,8 +123,10 @@ async fn save_graph(
     Extension(caller): Extension<Identity>,
     Path(id): Path<PipelineId>,
     ApiJson(body): ApiJson<GraphInput>,
-) -> ApiResult<Json<PipelineGraph>> {
-    Ok(Json(pipelines::save_graph(&state.db, &caller, id, body).await?))
+) -> ApiResult<(Extension<AuditChanges>, Json<PipelineGraph>)> {
+    let before = pipelines::graph(&state.db, &caller, id).await?;
+    let after = pipelines::save_graph(&state.db, &caller, id, body).await?;
+    Ok((AuditChanges::between(Some(&before), Some(&after)), Json(after)))
 }
 
 /// Copies a pipeline and its tasks as `<name>-copy-<4 hex>`; a copied demo is an ordinary

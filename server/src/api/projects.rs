@@ -12,6 +12,7 @@ use utoipa_axum::routes;
 use super::ApiRoutes;
 use super::error::ApiResult;
 use super::extract::{ApiJson, ApiQuery};
+use crate::audit::AuditChanges;
 use crate::auth::Identity;
 use crate::domain::projects;
 use crate::state::AppState;
@@ -46,8 +47,9 @@ async fn create_project(
     State(state): State<AppState>,
     Extension(caller): Extension<Identity>,
     ApiJson(body): ApiJson<NewProject>,
-) -> ApiResult<(StatusCode, Json<Project>)> {
-    Ok((StatusCode::CREATED, Json(projects::create(&state.db, &caller, body, &state.config.clusters).await?)))
+) -> ApiResult<(StatusCode, Extension<AuditChanges>, Json<Project>)> {
+    let made = projects::create(&state.db, &caller, body, &state.config.clusters).await?;
+    Ok((StatusCode::CREATED, AuditChanges::between(None, Some(&made)), Json(made)))
 }
 
 #[utoipa::path(get, path = "/api/v1/projects/{id}", tag = "projects", params(("id" = i64, Path)), responses((status = 200, body = Project)))]
@@ -67,8 +69,10 @@ async fn update_project(
     Extension(caller): Extension<Identity>,
     Path(id): Path<i64>,
     ApiJson(body): ApiJson<ProjectUpdate>,
-) -> ApiResult<Json<Project>> {
-    Ok(Json(projects::update(&state.db, &caller, ProjectId(id), body, &state.config.clusters).await?))
+) -> ApiResult<(Extension<AuditChanges>, Json<Project>)> {
+    let before = projects::get(&state.db, &caller, ProjectId(id)).await?;
+    let after = projects::update(&state.db, &caller, ProjectId(id), body, &state.config.clusters).await?;
+    Ok((AuditChanges::between(Some(&before), Some(&after)), Json(after)))
 }
 
 /// Deletes a project (administrators only; never `public`).
@@ -77,9 +81,10 @@ async fn delete_project(
     State(state): State<AppState>,
     Extension(caller): Extension<Identity>,
     Path(id): Path<i64>,
-) -> ApiResult<StatusCode> {
+) -> ApiResult<(Extension<AuditChanges>, StatusCode)> {
+    let before = projects::get(&state.db, &caller, ProjectId(id)).await?;
     projects::delete(&state.db, &caller, ProjectId(id)).await?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok((AuditChanges::between(Some(&before), None), StatusCode::NO_CONTENT))
 }
 
 #[utoipa::path(get, path = "/api/v1/projects/{id}/members", tag = "projects", params(("id" = i64, Path)),
@@ -108,8 +113,10 @@ async fn update_member(
     Extension(caller): Extension<Identity>,
     Path((id, user)): Path<(i64, i64)>,
     ApiJson(body): ApiJson<MemberUpdate>,
-) -> ApiResult<Json<Vec<Member>>> {
-    Ok(Json(projects::update_member(&state.db, &caller, ProjectId(id), UserId(user), body).await?))
+) -> ApiResult<(Extension<AuditChanges>, Json<Vec<Member>>)> {
+    let before = projects::members(&state.db, ProjectId(id)).await?;
+    let after = projects::update_member(&state.db, &caller, ProjectId(id), UserId(user), body).await?;
+    Ok((AuditChanges::between(Some(&before), Some(&after)), Json(after)))
 }
 
 #[utoipa::path(delete, path = "/api/v1/projects/{id}/members/{user_id}", tag = "projects",
@@ -118,6 +125,8 @@ async fn remove_member(
     State(state): State<AppState>,
     Extension(caller): Extension<Identity>,
     Path((id, user)): Path<(i64, i64)>,
-) -> ApiResult<Json<Vec<Member>>> {
-    Ok(Json(projects::remove_member(&state.db, &caller, ProjectId(id), UserId(user)).await?))
+) -> ApiResult<(Extension<AuditChanges>, Json<Vec<Member>>)> {
+    let before = projects::members(&state.db, ProjectId(id)).await?;
+    let after = projects::remove_member(&state.db, &caller, ProjectId(id), UserId(user)).await?;
+    Ok((AuditChanges::between(Some(&before), Some(&after)), Json(after)))
 }

@@ -10,6 +10,7 @@ use utoipa_axum::routes;
 use super::ApiRoutes;
 use super::error::ApiResult;
 use super::extract::{ApiJson, ApiQuery};
+use crate::audit::{self, AuditChanges};
 use crate::auth::Identity;
 use crate::domain::registry;
 use crate::state::AppState;
@@ -45,8 +46,9 @@ async fn create_repository(
     State(state): State<AppState>,
     Extension(caller): Extension<Identity>,
     ApiJson(body): ApiJson<NewRepository>,
-) -> ApiResult<(StatusCode, Json<Repository>)> {
-    Ok((StatusCode::CREATED, Json(registry::create_repository(&state, &caller, body).await?)))
+) -> ApiResult<(StatusCode, Extension<AuditChanges>, Json<Repository>)> {
+    let made = registry::create_repository(&state, &caller, body).await?;
+    Ok((StatusCode::CREATED, AuditChanges::between(None, Some(&made)), Json(made)))
 }
 
 #[utoipa::path(get, path = "/api/v1/repositories/{id}", tag = "registry", params(("id" = i64, Path)), responses((status = 200, body = Repository)))]
@@ -66,8 +68,12 @@ async fn update_repository(
     Extension(caller): Extension<Identity>,
     Path(id): Path<i64>,
     ApiJson(body): ApiJson<RepositoryUpdate>,
-) -> ApiResult<Json<Repository>> {
-    Ok(Json(registry::update_repository(&state, &caller, id, body).await?))
+) -> ApiResult<(Extension<AuditChanges>, Json<Repository>)> {
+    let before = registry::get_repository(&state.db, &caller, id).await?;
+    let new_password = body.password.is_some();
+    let after = registry::update_repository(&state, &caller, id, body).await?;
+    let changes = audit::with_secret(AuditChanges::between(Some(&before), Some(&after)), "password", new_password);
+    Ok((changes, Json(after)))
 }
 
 #[utoipa::path(delete, path = "/api/v1/repositories/{id}", tag = "registry", params(("id" = i64, Path)), responses((status = 204)))]
@@ -75,9 +81,10 @@ async fn delete_repository(
     State(state): State<AppState>,
     Extension(caller): Extension<Identity>,
     Path(id): Path<i64>,
-) -> ApiResult<StatusCode> {
+) -> ApiResult<(Extension<AuditChanges>, StatusCode)> {
+    let before = registry::get_repository(&state.db, &caller, id).await?;
     registry::delete_repository(&state.db, &caller, id).await?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok((AuditChanges::between(Some(&before), None), StatusCode::NO_CONTENT))
 }
 
 /// Your images (administrators: all), by name.
@@ -95,8 +102,9 @@ async fn create_image(
     State(state): State<AppState>,
     Extension(caller): Extension<Identity>,
     ApiJson(body): ApiJson<ImageInput>,
-) -> ApiResult<(StatusCode, Json<Image>)> {
-    Ok((StatusCode::CREATED, Json(registry::save_image(&state.db, &caller, None, body).await?)))
+) -> ApiResult<(StatusCode, Extension<AuditChanges>, Json<Image>)> {
+    let made = registry::save_image(&state.db, &caller, None, body).await?;
+    Ok((StatusCode::CREATED, AuditChanges::between(None, Some(&made)), Json(made)))
 }
 
 #[utoipa::path(get, path = "/api/v1/images/{id}", tag = "registry", params(("id" = i64, Path)), responses((status = 200, body = Image)))]
@@ -115,8 +123,10 @@ async fn update_image(
     Extension(caller): Extension<Identity>,
     Path(id): Path<i64>,
     ApiJson(body): ApiJson<ImageInput>,
-) -> ApiResult<Json<Image>> {
-    Ok(Json(registry::save_image(&state.db, &caller, Some(id), body).await?))
+) -> ApiResult<(Extension<AuditChanges>, Json<Image>)> {
+    let before = registry::get_image(&state.db, &caller, id).await?;
+    let after = registry::save_image(&state.db, &caller, Some(id), body).await?;
+    Ok((AuditChanges::between(Some(&before), Some(&after)), Json(after)))
 }
 
 /// Deletes an image no template uses.
@@ -125,7 +135,8 @@ async fn delete_image(
     State(state): State<AppState>,
     Extension(caller): Extension<Identity>,
     Path(id): Path<i64>,
-) -> ApiResult<StatusCode> {
+) -> ApiResult<(Extension<AuditChanges>, StatusCode)> {
+    let before = registry::get_image(&state.db, &caller, id).await?;
     registry::delete_image(&state.db, &caller, id).await?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok((AuditChanges::between(Some(&before), None), StatusCode::NO_CONTENT))
 }

@@ -10,6 +10,7 @@ use utoipa_axum::routes;
 use super::ApiRoutes;
 use super::error::ApiResult;
 use super::extract::{ApiJson, ApiQuery};
+use crate::audit::AuditChanges;
 use crate::auth::Identity;
 use crate::domain::roles;
 use crate::state::AppState;
@@ -34,8 +35,9 @@ async fn create_role(
     State(state): State<AppState>,
     Extension(caller): Extension<Identity>,
     ApiJson(body): ApiJson<RoleInput>,
-) -> ApiResult<(StatusCode, Json<Role>)> {
-    Ok((StatusCode::CREATED, Json(roles::create(&state.db, &caller, body).await?)))
+) -> ApiResult<(StatusCode, Extension<AuditChanges>, Json<Role>)> {
+    let made = roles::create(&state.db, &caller, body).await?;
+    Ok((StatusCode::CREATED, AuditChanges::between(None, Some(&made)), Json(made)))
 }
 
 #[utoipa::path(get, path = "/api/v1/roles/{id}", tag = "roles", params(("id" = i64, Path)), responses((status = 200, body = Role)))]
@@ -51,8 +53,10 @@ async fn update_role(
     Extension(caller): Extension<Identity>,
     Path(id): Path<i64>,
     ApiJson(body): ApiJson<RoleInput>,
-) -> ApiResult<Json<Role>> {
-    Ok(Json(roles::update(&state.db, &caller, RoleId(id), body).await?))
+) -> ApiResult<(Extension<AuditChanges>, Json<Role>)> {
+    let before = roles::get(&state.db, RoleId(id)).await?;
+    let after = roles::update(&state.db, &caller, RoleId(id), body).await?;
+    Ok((AuditChanges::between(Some(&before), Some(&after)), Json(after)))
 }
 
 #[utoipa::path(delete, path = "/api/v1/roles/{id}", tag = "roles", params(("id" = i64, Path)), responses((status = 204)))]
@@ -60,9 +64,10 @@ async fn delete_role(
     State(state): State<AppState>,
     Extension(caller): Extension<Identity>,
     Path(id): Path<i64>,
-) -> ApiResult<StatusCode> {
+) -> ApiResult<(Extension<AuditChanges>, StatusCode)> {
+    let before = roles::get(&state.db, RoleId(id)).await?;
     roles::delete(&state.db, &caller, RoleId(id)).await?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok((AuditChanges::between(Some(&before), None), StatusCode::NO_CONTENT))
 }
 
 /// The permission catalog, paginated.

@@ -10,6 +10,7 @@ use utoipa_axum::routes;
 use super::ApiRoutes;
 use super::error::ApiResult;
 use super::extract::{ApiJson, ApiQuery};
+use crate::audit::{self, AuditChanges};
 use crate::auth::Identity;
 use crate::domain::accounts;
 use crate::state::AppState;
@@ -33,8 +34,9 @@ async fn create_user(
     State(state): State<AppState>,
     Extension(caller): Extension<Identity>,
     ApiJson(body): ApiJson<NewUser>,
-) -> ApiResult<(StatusCode, Json<User>)> {
-    Ok((StatusCode::CREATED, Json(accounts::create(&state.db, body, &caller).await?)))
+) -> ApiResult<(StatusCode, Extension<AuditChanges>, Json<User>)> {
+    let made = accounts::create(&state.db, body, &caller).await?;
+    Ok((StatusCode::CREATED, AuditChanges::between(None, Some(&made)), Json(made)))
 }
 
 #[utoipa::path(get, path = "/api/v1/users/{id}", tag = "users", params(("id" = i64, Path)), responses((status = 200, body = User)))]
@@ -50,6 +52,10 @@ async fn update_user(
     Extension(caller): Extension<Identity>,
     Path(id): Path<i64>,
     ApiJson(body): ApiJson<UserUpdate>,
-) -> ApiResult<Json<User>> {
-    Ok(Json(accounts::update(&state.db, UserId(id), body, &caller).await?))
+) -> ApiResult<(Extension<AuditChanges>, Json<User>)> {
+    let before = accounts::get(&state.db, UserId(id)).await?;
+    let new_password = body.password.is_some();
+    let after = accounts::update(&state.db, UserId(id), body, &caller).await?;
+    let changes = audit::with_secret(AuditChanges::between(Some(&before), Some(&after)), "password", new_password);
+    Ok((changes, Json(after)))
 }

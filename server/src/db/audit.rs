@@ -22,6 +22,8 @@ pub struct AuditRow {
     pub outcome: String,
     pub duration_ms: i64,
     pub client_ip: Option<String>,
+    /// JSON list of the fields changed.
+    pub changes: String,
 }
 
 #[derive(Debug, Insertable)]
@@ -37,6 +39,8 @@ pub struct NewAuditRow {
     pub outcome: String,
     pub duration_ms: i64,
     pub client_ip: Option<String>,
+    /// JSON list of the fields changed.
+    pub changes: String,
 }
 
 pub async fn insert(tx: &mut Tx<'_>, row: &NewAuditRow) -> Result<(), DbError> {

@@ -109,6 +109,7 @@ diesel::table! {
         outcome -> Text,
         duration_ms -> BigInt,
         client_ip -> Nullable<Text>,
+        changes -> Text,
     }
 }
 

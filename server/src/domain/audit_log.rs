@@ -23,6 +23,7 @@ pub async fn list(db: &Db, query: AuditQuery) -> Result<Page<AuditEntry>> {
             outcome: AuditOutcome::parse(&r.outcome).unwrap_or(AuditOutcome::Failure),
             duration_ms: u64::try_from(r.duration_ms).unwrap_or(0),
             client_ip: r.client_ip,
+            changes: serde_json::from_str(&r.changes).unwrap_or_default(),
         })
         .collect();
     Ok(Page { items, total, page: page.page, page_size: page.page_size })

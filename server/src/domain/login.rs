@@ -143,9 +143,13 @@ async fn start_session(db: &Db, config: &Config, user: UserRow) -> Result<NewSes
 }
 
 /// Ends the session with this token hash.
-pub async fn logout(db: &Db, token_hash: &str) -> Result<()> {
-    sessions::delete(&mut db.write().await?.tx(), token_hash).await?;
-    Ok(())
+/// Ends the session with this token hash; returns whose it was (for the audit trail).
+pub async fn logout(db: &Db, token_hash: &str) -> Result<Option<(UserId, String)>> {
+    let mut conn = db.write().await?;
+    let mut tx = conn.tx();
+    let owner = sessions::find_valid(&mut tx, token_hash, db::now()).await?;
+    sessions::delete(&mut tx, token_hash).await?;
+    Ok(owner.map(|(_, user)| (UserId(user.id), user.username)))
 }
 
 /// Gives `user` the `Admin` role (used when seeding the built-in administrator).

@@ -164,6 +164,7 @@ impl TestApp {
             database,
             admin_password: Some(ADMIN_PASSWORD.into()),
             static_dir: dir.path().join("dist"),
+            public_url: None,
             secure_cookies: false,
             session_hours: 1,
             clusters: vec!["local".into(), "gpu-east".into()],
