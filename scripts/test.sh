@@ -2,11 +2,13 @@
 # Runs every test: formatting and lints, unit and property tests, integration tests against
 # a SQLite file AND PostgreSQL (a throw-away server started here, or the one
 # CUBIST_TEST_POSTGRES names), the check that the
-# browser bundle contains no server crates, and the browser end-to-end tests in Debian's
-# Chromium. Installs what is missing first.
+# browser bundle contains no server crates, the Kubernetes tests on a real control plane
+# (built from Go modules, scripts/testenv-build.sh), and the browser end-to-end tests in
+# Debian's Chromium. Installs what is missing first.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/test-postgres.sh"
+source "$(dirname "$0")/testenv-build.sh"
 cd "$ROOT"
 
 install_build_tools
@@ -17,6 +19,8 @@ if [ ! -d "$ROOT/end2end/node_modules/playwright-core" ]; then
   (cd "$ROOT/end2end" && npm ci --no-audit --no-fund)
 fi
 
+install_debian_package openssl /usr/bin/openssl
+build_testenv
 start_test_postgres
 
 step "Formatting and lints"

@@ -1,0 +1,167 @@
+//! Argo Workflows' `Workflow`, typed: the part of its schema Cubist writes and reads. Argo
+//! publishes no Rust types; these follow its CRD (`argoproj.io/v1alpha1`) and use the
+//! Kubernetes types for containers, volumes and the like, so a Workflow is valid by
+//! construction and the API server checks it against Argo's full schema.
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::core::v1::{Affinity, Container, LocalObjectReference, Toleration, Volume};
+use kube::CustomResource;
+use serde::{Deserialize, Serialize};
+
+/// What a Workflow runs.
+#[derive(CustomResource, Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[kube(
+    group = "argoproj.io",
+    version = "v1alpha1",
+    kind = "Workflow",
+    namespaced,
+    status = "WorkflowStatus",
+    schema = "disabled"
+)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkflowSpec {
+    pub entrypoint: String,
+    pub templates: Vec<Template>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parallelism: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_account_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub image_pull_secrets: Vec<LocalObjectReference>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub volumes: Vec<Volume>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub active_deadline_seconds: Option<i64>,
+    /// Stops the workflow (`Stop` lets exit handlers run, `Terminate` does not).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shutdown: Option<String>,
+}
+
+/// One template: a DAG of tasks, or a container.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Template {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dag: Option<DagTemplate>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub container: Option<Container>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub node_selector: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub affinity: Option<Affinity>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tolerations: Vec<Toleration>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<TemplateMetadata>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_strategy: Option<RetryStrategy>,
+    /// Seconds, as Argo's `IntOrString`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub active_deadline_seconds: Option<i64>,
+}
+
+/// Labels and annotations of the pods a template makes.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TemplateMetadata {
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub labels: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub annotations: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DagTemplate {
+    pub tasks: Vec<DagTask>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DagTask {
+    pub name: String,
+    pub template: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dependencies: Vec<String>,
+}
+
+/// How often and how a failed step is tried again.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RetryStrategy {
+    /// Attempts after the first, as Argo's `IntOrString`.
+    pub limit: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_policy: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backoff: Option<Backoff>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Backoff {
+    /// A duration such as `10s`.
+    pub duration: String,
+    pub factor: i64,
+}
+
+/// The phase of a Workflow or of one of its nodes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Phase {
+    Pending,
+    Running,
+    Succeeded,
+    Skipped,
+    Failed,
+    Error,
+    Omitted,
+    /// A phase this version of Cubist does not know.
+    #[serde(other)]
+    Unknown,
+}
+
+impl Phase {
+    /// Whether nothing more will happen.
+    pub fn is_final(self) -> bool {
+        matches!(self, Phase::Succeeded | Phase::Skipped | Phase::Failed | Phase::Error | Phase::Omitted)
+    }
+}
+
+/// What Argo reports.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkflowStatus {
+    #[serde(default)]
+    pub phase: Option<Phase>,
+    #[serde(default)]
+    pub message: Option<String>,
+    #[serde(default)]
+    pub started_at: Option<String>,
+    #[serde(default)]
+    pub finished_at: Option<String>,
+    #[serde(default)]
+    pub nodes: BTreeMap<String, NodeStatus>,
+}
+
+/// One node of a running Workflow: the DAG, a task, or a retry attempt of it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NodeStatus {
+    pub id: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub display_name: String,
+    #[serde(default, rename = "type")]
+    pub kind: String,
+    #[serde(default)]
+    pub phase: Option<Phase>,
+    #[serde(default)]
+    pub message: Option<String>,
+    #[serde(default)]
+    pub started_at: Option<String>,
+    #[serde(default)]
+    pub finished_at: Option<String>,
+    #[serde(default)]
+    pub children: Vec<String>,
+}

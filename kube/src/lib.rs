@@ -1,0 +1,8 @@
+//! Cubist on Kubernetes. The cluster side of the engine lives here, apart from the server
+//! crate, so that kube-rs and the Kubernetes types compile once and not with every change
+//! to the server. With the `testenv` feature it also starts a real control plane for tests
+//! (see [`testenv`]).
+
+pub mod argo;
+#[cfg(feature = "testenv")]
+pub mod testenv;
