@@ -56,6 +56,8 @@ pub struct Template {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<TemplateMetadata>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_account_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retry_strategy: Option<RetryStrategy>,
     /// Seconds, as Argo's `IntOrString`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -83,6 +85,9 @@ pub struct DagTask {
     pub template: String,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub dependencies: Vec<String>,
+    /// A condition; `"false"` skips the task (its dependents still run).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub when: Option<String>,
 }
 
 /// How often and how a failed step is tried again.

@@ -6,3 +6,4 @@
 pub mod argo;
 #[cfg(feature = "testenv")]
 pub mod testenv;
+pub mod workflow;

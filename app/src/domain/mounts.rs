@@ -15,7 +15,7 @@ use super::container_path::check_container_path;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum MountSource {
-    /// The user's own sub-directory of a PVC (`<path>/<user>`, subPath `<user>`).
+    /// The user's own sub-directory `<user>` of a PVC, shown at the mount path (on both engines).
     Pvc {
         claim: String,
     },

@@ -13,6 +13,7 @@ mod components;
 mod nodes;
 mod programs;
 mod setup;
+mod workspace;
 
 use std::path::PathBuf;
 use std::sync::OnceLock;
@@ -58,8 +59,9 @@ impl ControlPlane {
         Client::try_from(config).map_err(|e| fail(&e))
     }
 
-    /// Creates a namespace of its own for a test, `<prefix>-<random>`, and waits until its
-    /// `default` service account exists (pods are refused before).
+    /// Creates a namespace of its own for a test, `<prefix>-<random>`, with the workspace
+    /// claim every Cubist namespace has (`kubeflow-user-workspace`, bound), and waits until
+    /// its `default` service account exists (pods are refused before).
     pub async fn namespace(&self, client: &Client, prefix: &str) -> Result<String, kube::Error> {
         let name = format!("{prefix}-{:08x}", rand_suffix());
         let namespace = Namespace {
@@ -67,6 +69,7 @@ impl ControlPlane {
             ..Namespace::default()
         };
         Api::<Namespace>::all(client.clone()).create(&PostParams::default(), &namespace).await?;
+        workspace::create(client, &name).await?;
         let accounts: Api<ServiceAccount> = Api::namespaced(client.clone(), &name);
         for _ in 0..200 {
             if accounts.get_opt("default").await?.is_some() {

@@ -1,0 +1,193 @@
+//! A compiled run plan as one Argo `Workflow`: a DAG template named `pipeline` whose tasks
+//! are the plan's tasks, and one container template per task (`task-<name>`) with its image,
+//! argv, working directory, environment (the plan's, with the pod's own names from the
+//! downward API), resources, mounts, placement, retries with backoff, deadline and labels.
+//! The same plan runs on the local engine; only the rendering differs.
+
+mod names;
+mod placement;
+mod resources;
+mod volumes;
+
+use std::collections::BTreeMap;
+
+use app::domain::plan::{Plan, TaskPlan};
+use k8s_openapi::api::core::v1::{
+    Container, EnvVar, EnvVarSource, LocalObjectReference, ObjectFieldSelector, SecurityContext, Volume,
+};
+use kube::api::ObjectMeta;
+
+pub use names::{label_value, slug};
+pub use placement::PIPELINE_LABEL;
+pub use resources::GpuResources;
+
+use crate::argo::{Backoff, DagTask, DagTemplate, RetryStrategy, Template, TemplateMetadata, Workflow, WorkflowSpec};
+
+/// The label naming the run every object of a run carries (found and cleared by it).
+pub const RUN_LABEL: &str = "run-id";
+/// The DAG template (task templates are `task-<name>`, so no task can clash with it).
+pub const ENTRYPOINT: &str = "pipeline";
+
+/// Where a run goes and what the cluster adds to every run.
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub namespace: String,
+    /// The cluster's name (label `cluster`).
+    pub cluster: String,
+    /// Pull secrets every run gets, beside each task's own.
+    pub pull_secrets: Vec<String>,
+    /// The service account of pods whose template names none.
+    pub service_account: String,
+    pub gpu_resources: GpuResources,
+    /// Wait before a failed task's second attempt; doubled for each further one.
+    pub retry_backoff_secs: u32,
+}
+
+/// The template name of a task.
+pub fn task_template(task: &str) -> String {
+    format!("task-{task}")
+}
+
+/// The Workflow's name: the pipeline's name and the start of the run id.
+pub fn workflow_name(plan: &Plan) -> String {
+    let pipeline = slug(&plan.pipeline_name, 40);
+    let run = slug(&plan.run_id, 12);
+    if pipeline.is_empty() { format!("run-{run}") } else { format!("{pipeline}-{run}") }
+}
+
+/// The Workflow that runs `plan` in `target`.
+pub fn render(plan: &Plan, target: &Target) -> Workflow {
+    let mut volumes: BTreeMap<String, Volume> = BTreeMap::new();
+    let mut secrets: Vec<String> = target.pull_secrets.clone();
+    let mut templates = vec![dag(plan)];
+    for task in &plan.tasks {
+        secrets.extend(task.pull_secrets.iter().cloned());
+        templates.push(container_template(plan, task, target, &mut volumes));
+    }
+    secrets.sort();
+    secrets.dedup();
+    let mut labels = BTreeMap::from([
+        (RUN_LABEL.to_owned(), label_value(&plan.run_id)),
+        (PIPELINE_LABEL.to_owned(), plan.pipeline_id.to_string()),
+        ("pipeline-name".to_owned(), label_value(&plan.pipeline_name)),
+        ("cluster".to_owned(), label_value(&target.cluster)),
+    ]);
+    if let Some(first) = plan.tasks.first() {
+        for key in ["run-username", "pipeline-username"] {
+            if let Some(value) = first.labels.get(key) {
+                labels.insert(key.to_owned(), label_value(value));
+            }
+        }
+    }
+    let spec = WorkflowSpec {
+        entrypoint: ENTRYPOINT.into(),
+        templates,
+        parallelism: Some(i64::from(plan.parallelism.max(1))),
+        service_account_name: Some(target.service_account.clone()),
+        image_pull_secrets: secrets.into_iter().map(|name| LocalObjectReference { name }).collect(),
+        volumes: volumes.into_values().collect(),
+        ..WorkflowSpec::default()
+    };
+    let mut workflow = Workflow::new(&workflow_name(plan), spec);
+    workflow.metadata = ObjectMeta {
+        name: Some(workflow_name(plan)),
+        namespace: Some(target.namespace.clone()),
+        labels: Some(labels),
+        annotations: Some(BTreeMap::from([("cubist.dev/pipeline-name".to_owned(), plan.pipeline_name.clone())])),
+        ..ObjectMeta::default()
+    };
+    workflow
+}
+
+fn dag(plan: &Plan) -> Template {
+    let tasks = plan
+        .tasks
+        .iter()
+        .map(|t| DagTask {
+            name: t.name.clone(),
+            template: task_template(&t.name),
+            dependencies: t.upstream.clone(),
+            when: t.skip.then(|| "false".to_owned()),
+        })
+        .collect();
+    Template { name: ENTRYPOINT.into(), dag: Some(DagTemplate { tasks }), ..Template::default() }
+}
+
+fn env(name: &str, value: &str) -> EnvVar {
+    EnvVar { name: name.into(), value: Some(value.into()), ..EnvVar::default() }
+}
+
+/// The pod's own names, from the downward API.
+fn pod_env() -> Vec<EnvVar> {
+    [
+        ("K8S_NODE_NAME", "spec.nodeName"),
+        ("K8S_POD_NAMESPACE", "metadata.namespace"),
+        ("K8S_POD_IP", "status.podIP"),
+        ("K8S_HOST_IP", "status.hostIP"),
+        ("K8S_POD_NAME", "metadata.name"),
+    ]
+    .into_iter()
+    .map(|(name, path)| EnvVar {
+        name: name.into(),
+        value_from: Some(EnvVarSource {
+            field_ref: Some(ObjectFieldSelector { field_path: path.into(), ..ObjectFieldSelector::default() }),
+            ..EnvVarSource::default()
+        }),
+        ..EnvVar::default()
+    })
+    .collect()
+}
+
+fn container_template(
+    plan: &Plan,
+    task: &TaskPlan,
+    target: &Target,
+    volumes: &mut BTreeMap<String, Volume>,
+) -> Template {
+    let (requirements, gpu_env) = resources::requirements(&task.resources, &target.gpu_resources);
+    let mut mounts = Vec::new();
+    for mount in &task.mounts {
+        let (volume, volume_mount) = volumes::volume_of(mount, &task.mount_user);
+        volumes.entry(volume.name.clone()).or_insert(volume);
+        mounts.push(volume_mount);
+    }
+    let mut variables: Vec<EnvVar> = task.env.iter().map(|(k, v)| env(k, v)).collect();
+    variables.extend(gpu_env);
+    variables.extend(pod_env());
+    let (program, args) = match task.argv.split_first() {
+        Some((program, args)) => (vec![program.clone()], args.to_vec()),
+        None => (Vec::new(), Vec::new()),
+    };
+    let container = Container {
+        name: "main".into(),
+        image: Some(task.image.clone()),
+        command: Some(program),
+        args: (!args.is_empty()).then_some(args),
+        working_dir: task.workdir.clone(),
+        env: Some(variables),
+        resources: Some(requirements),
+        volume_mounts: (!mounts.is_empty()).then_some(mounts),
+        security_context: task
+            .privileged
+            .then(|| SecurityContext { privileged: Some(true), ..SecurityContext::default() }),
+        ..Container::default()
+    };
+    let (node_selector, affinity) = placement::placement(&task.node_selector, plan.pipeline_id);
+    let labels = task.labels.iter().map(|(k, v)| (k.clone(), label_value(v))).collect();
+    let annotations = BTreeMap::from([("cubist.dev/task-label".to_owned(), task.label.clone())]);
+    Template {
+        name: task_template(&task.name),
+        container: Some(container),
+        node_selector,
+        affinity: Some(affinity),
+        metadata: Some(TemplateMetadata { labels, annotations }),
+        service_account_name: task.service_account.clone(),
+        retry_strategy: (task.retries > 0).then(|| RetryStrategy {
+            limit: i64::from(task.retries),
+            retry_policy: Some("Always".into()),
+            backoff: Some(Backoff { duration: format!("{}s", target.retry_backoff_secs), factor: 2 }),
+        }),
+        active_deadline_seconds: (task.timeout_secs > 0).then(|| i64::from(task.timeout_secs)),
+        ..Template::default()
+    }
+}

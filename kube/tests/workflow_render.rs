@@ -1,0 +1,123 @@
+//! Plans rendered as Argo Workflows: snapshots of what users' pipelines become, and proof
+//! that the real API server accepts every one of them under Argo's full CRD schema with
+//! strict field validation, and that Argo runs a demo pipeline to its end.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::time::Duration;
+
+use cubist_kube::argo::{Phase, Workflow};
+use cubist_kube::testenv;
+use cubist_kube::workflow::{self, RUN_LABEL};
+use k8s_openapi::api::core::v1::Pod;
+use kube::Api;
+use kube::api::{ListParams, Patch, PatchParams, PostParams, ValidationDirective};
+use kube::runtime::wait::await_condition;
+
+const RUN_ID: &str = "0123456789abcdef0123456789abcdef";
+
+#[test]
+fn demo_pipelines_and_seeded_templates_render_as_before() {
+    for (name, plan) in common::demo_plans(RUN_ID).into_iter().chain(common::seeded_plans(RUN_ID)) {
+        let rendered = workflow::render(&plan, &common::target("pipeline"));
+        insta::assert_json_snapshot!(name, rendered);
+    }
+    insta::assert_json_snapshot!(
+        "kitchen-sink",
+        workflow::render(&common::kitchen_sink(RUN_ID), &common::target("pipeline"))
+    );
+}
+
+#[test]
+fn every_mount_placement_and_retry_setting_is_rendered() {
+    let rendered =
+        serde_json::to_value(workflow::render(&common::kitchen_sink(RUN_ID), &common::target("pipeline"))).unwrap();
+    let train = rendered["spec"]["templates"].as_array().unwrap().iter().find(|t| t["name"] == "task-train").unwrap();
+    assert_eq!(train["container"]["resources"]["limits"]["nvidia.com/gpu"], "2");
+    assert_eq!(train["container"]["resources"]["requests"]["cpu"], "4");
+    assert_eq!(train["container"]["resources"]["limits"]["cpu"], "8");
+    assert_eq!(train["nodeSelector"]["gpu-type"], "V100");
+    assert!(train["nodeSelector"].get("org").is_none(), "several groups are an affinity: {train}");
+    let orgs = &train["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]["nodeSelectorTerms"]
+        [0]["matchExpressions"][0];
+    assert_eq!(orgs["values"], serde_json::json!(["public", "research"]));
+    assert_eq!(train["retryStrategy"]["limit"], 3);
+    assert_eq!(train["activeDeadlineSeconds"], 3600);
+    assert_eq!(train["container"]["securityContext"]["privileged"], true);
+    assert_eq!(train["serviceAccountName"], "trainer");
+    let scratch =
+        train["container"]["volumeMounts"].as_array().unwrap().iter().find(|m| m["mountPath"] == "/scratch").unwrap();
+    assert_eq!(scratch["subPath"], "ann", "a pvc mount is the user's own folder");
+    let env = train["container"]["env"].as_array().unwrap();
+    assert!(env.iter().any(|e| e["name"] == "TOKEN_URL" && e["value"] == "http://auth/?a=b"), "values keep their '='");
+    let report = rendered["spec"]["templates"][0]["dag"]["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "report")
+        .unwrap();
+    assert_eq!(report["when"], "false");
+    assert_eq!(
+        rendered["spec"]["imagePullSecrets"],
+        serde_json::json!([{"name": "hubsecret"}, {"name": "hubsecret-ann"}])
+    );
+    let kinds: Vec<&str> = rendered["spec"]["volumes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_object().unwrap().keys().find(|k| *k != "name").unwrap().as_str())
+        .collect();
+    for kind in ["persistentVolumeClaim", "hostPath", "nfs", "configMap", "secret", "emptyDir"] {
+        assert!(kinds.contains(&kind), "{kind} missing from {kinds:?}");
+    }
+}
+
+#[tokio::test]
+async fn the_api_server_accepts_every_rendered_workflow() {
+    let plane = testenv::shared().unwrap();
+    let client = plane.client().await.unwrap();
+    let namespace = plane.namespace(&client, "render").await.unwrap();
+    let workflows: Api<Workflow> = Api::namespaced(client, &namespace);
+    let strict = PatchParams {
+        dry_run: true,
+        field_validation: Some(ValidationDirective::Strict),
+        ..PatchParams::apply("cubist")
+    };
+    let plans = common::demo_plans(RUN_ID).into_iter().chain(common::seeded_plans(RUN_ID));
+    for (name, plan) in plans.chain([("kitchen sink".to_owned(), common::kitchen_sink(RUN_ID))]) {
+        let rendered = workflow::render(&plan, &common::target(&namespace));
+        let wf_name = rendered.metadata.name.clone().unwrap();
+        let accepted = workflows.patch(&wf_name, &strict, &Patch::Apply(&rendered)).await;
+        assert!(accepted.is_ok(), "{name}: {accepted:?}");
+    }
+}
+
+#[tokio::test]
+async fn argo_runs_a_demo_pipeline_to_its_end_on_the_matching_nodes() {
+    let plane = testenv::shared().unwrap();
+    let client = plane.client().await.unwrap();
+    let namespace = plane.namespace(&client, "demo").await.unwrap();
+    let run_id = "fedcba9876543210fedcba9876543210";
+    let (_, plan) = common::demo_plans(run_id).remove(0);
+    let rendered = workflow::render(&plan, &common::target(&namespace));
+    let name = rendered.metadata.name.clone().unwrap();
+    let workflows: Api<Workflow> = Api::namespaced(client.clone(), &namespace);
+    workflows.create(&PostParams::default(), &rendered).await.unwrap();
+    let finished = |w: Option<&Workflow>| w.and_then(|w| w.status.as_ref()?.phase).is_some_and(Phase::is_final);
+    tokio::time::timeout(Duration::from_secs(120), await_condition(workflows.clone(), &name, finished))
+        .await
+        .expect("the demo workflow did not finish")
+        .unwrap();
+    let status = workflows.get(&name).await.unwrap().status.unwrap();
+    assert_eq!(status.phase, Some(Phase::Succeeded), "{status:?}");
+
+    let pods: Api<Pod> = Api::namespaced(client, &namespace);
+    let ran = pods.list(&ListParams::default().labels(&format!("{RUN_LABEL}={run_id}"))).await.unwrap();
+    assert_eq!(ran.items.len(), plan.tasks.len(), "one pod per task, each labelled with the run");
+    for pod in ran.items {
+        let node = pod.spec.unwrap().node_name.unwrap();
+        assert_eq!(node, "cpu-public", "a CPU task of project public runs on a public CPU machine");
+    }
+}
