@@ -235,7 +235,7 @@ fn task_plan(
         ("KFJ_CREATOR", ctx.creator.clone()),
         ("KFJ_RUNNER", ctx.runner.clone()),
         ("KFJ_PIPELINE_NAME", pipeline.fields.name.clone()),
-        ("KFJ_NAMESPACE", "pipeline".to_owned()),
+        ("KFJ_NAMESPACE", expand.pipeline_namespace().to_owned()),
         ("KFJ_ENVIRONMENT", ctx.cluster.clone()),
     ] {
         set(&mut env, k, v);

@@ -62,7 +62,15 @@ impl OrgExpand {
     pub fn default_for(clusters: &[String]) -> Self {
         check_org(Map::new(), clusters).map(|c| c.expand).unwrap_or_default()
     }
+
+    /// The namespace the project's pipelines run in on its cluster.
+    pub fn pipeline_namespace(&self) -> &str {
+        self.namespaces.pipeline.as_deref().unwrap_or(DEFAULT_PIPELINE_NAMESPACE)
+    }
 }
+
+/// Where pipelines run unless a project says otherwise.
+pub const DEFAULT_PIPELINE_NAMESPACE: &str = "pipeline";
 
 /// A checked expand and the warnings about keys that were kept unread.
 #[derive(Debug)]

@@ -7,6 +7,7 @@ use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use axum::response::sse::{Event, Sse};
 use axum::{Extension, Json};
+use cubist_kube::argo::Workflow;
 use futures_util::Stream;
 use utoipa_axum::routes;
 
@@ -14,12 +15,13 @@ use super::error::ApiResult;
 use super::extract::ApiQuery;
 use super::{ApiRoutes, log_stream};
 use crate::auth::Identity;
-use crate::domain::runs;
+use crate::domain::{runs, workflow_preview};
 use crate::state::AppState;
 
 pub fn routes(r: ApiRoutes) -> ApiRoutes {
     let p = |action| PermissionKey::new(action, Resource::Runs);
     r.guarded(p(Action::Add), routes!(run_pipeline))
+        .guarded(p(Action::Add), routes!(preview_workflow))
         .guarded(p(Action::Add), routes!(run_task))
         .guarded(p(Action::Show), routes!(single_task_logs))
         .guarded(p(Action::Delete), routes!(clear_task))
@@ -42,6 +44,20 @@ async fn run_pipeline(
     Path(id): Path<PipelineId>,
 ) -> ApiResult<(StatusCode, Json<Run>)> {
     Ok((StatusCode::CREATED, Json(runs::start(&state.db, &state.engine, &caller, id, None).await?)))
+}
+
+/// The Argo Workflow a run of the pipeline would submit to its cluster, rendered from the
+/// pipeline as it is now (with a fresh run id); nothing is submitted. Who may run the
+/// pipeline may preview it.
+#[utoipa::path(get, path = "/api/v1/pipelines/{id}/workflow", tag = "runs", params(("id" = i64, Path)),
+    responses((status = 200, description = "an Argo Workflow (argoproj.io/v1alpha1)", body = Object)))]
+async fn preview_workflow(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Identity>,
+    Path(id): Path<PipelineId>,
+) -> ApiResult<Json<Workflow>> {
+    let backoff = state.engine.inner().retry_backoff;
+    Ok(Json(workflow_preview::preview(&state.db, &caller, id, backoff).await?))
 }
 
 /// Runs one task alone as `run-<pipeline id>-<task id>` (replacing its previous such run).

@@ -35,9 +35,9 @@ pub async fn prepare(
     }
     let (pipeline, name) = task_owner(db, caller, task).await?;
     let run_id = format!("run-{}-{}", pipeline.0, task.0);
-    let (plan, _) = {
+    let plan = {
         let mut conn = db.read().await?;
-        compile(&mut conn.tx(), caller, pipeline, &run_id, Some(task)).await?
+        compile(&mut conn.tx(), caller, pipeline, &run_id, Some(task)).await?.plan
     };
     let planned = plan.tasks.first().ok_or(Error::NotFound("task"))?;
     let inner = engine.inner();

@@ -18,6 +18,7 @@ pub mod roles;
 pub mod runs;
 pub mod seed;
 pub mod tokens;
+pub mod workflow_preview;
 
 use app::model::FieldError;
 

@@ -21,11 +21,19 @@ use crate::engine::{Engine, local, orphans, process};
 use crate::transaction;
 
 /// A fresh run id: 32 hex characters.
-fn new_run_id() -> String {
+pub(super) fn new_run_id() -> String {
     use rand::RngCore;
     let mut bytes = [0u8; 16];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
     hex::encode(bytes)
+}
+
+/// A pipeline compiled for a run: the plan, the editor layout it was drawn with, and its
+/// project's settings (cluster, namespaces).
+pub(super) struct Compiled {
+    pub plan: Plan,
+    pub layout: String,
+    pub project: OrgExpand,
 }
 
 /// Compiles the pipeline (or one task) as it is stored now.
@@ -35,7 +43,7 @@ pub(super) async fn compile(
     id: PipelineId,
     run_id: &str,
     only: Option<TaskId>,
-) -> Result<(Plan, String)> {
+) -> Result<Compiled> {
     let reached = reach_editable(tx, caller, id).await?;
     let project = projects::by_id(tx, ProjectId(reached.row.project_id)).await?.ok_or(Error::NotFound("project"))?;
     let expand: OrgExpand = serde_json::from_str(&project.expand).unwrap_or_default();
@@ -75,10 +83,10 @@ pub(super) async fn compile(
         cluster: expand.cluster.clone(),
         execution_date: db::now(),
     };
-    let spec = PipelineSpec { id: id.0, fields, project: project.name, project_expand: expand };
+    let spec = PipelineSpec { id: id.0, fields, project: project.name, project_expand: expand.clone() };
     let plan =
         plan::compile(&ctx, &spec, &specs, only.map(|t| t.0)).map_err(|e| super::invalid(&e.field, e.message))?;
-    Ok((plan, layout))
+    Ok(Compiled { plan, layout, project: expand })
 }
 
 /// Stops (if running) and clears runs: their records stay as `deleted`, their scratch
@@ -122,7 +130,7 @@ pub async fn start(db: &Db, engine: &Engine, caller: &Identity, id: PipelineId, 
         for pk in &same_id {
             rows::delete(tx, *pk).await?;
         }
-        let (plan, layout) = compiled;
+        let Compiled { plan, layout, .. } = compiled;
         let text = serde_json::to_string(&plan).unwrap_or_default();
         let dag: app::model::Dag = plan.tasks.iter().map(|t| (t.name.clone(), t.upstream.clone())).collect();
         let dag = serde_json::to_string(&dag).unwrap_or_else(|_| "{}".into());
