@@ -66,7 +66,7 @@ fn bare(n: usize, parallel: usize) -> Duration {
 
 /// Milliseconds per start of `/bin/true`, bare and sandboxed, over `n` starts one at a time.
 async fn spawn_cost(n: u32) -> (f64, f64) {
-    use server::engine::sandbox::{Readiness, Sandbox, SandboxSettings, Spec, cgroup::Limits};
+    use server::engine::sandbox::{Readiness, Sandbox, SandboxSettings, Spec, cgroup::Limits, thread_join};
     let data = tempfile::tempdir().unwrap();
     let sandbox = Sandbox::start(SandboxSettings::default(), data.path()).await;
     assert_eq!(*sandbox.readiness(), Readiness::Isolated, "the sandbox must work here");
@@ -90,8 +90,9 @@ async fn spawn_cost(n: u32) -> (f64, f64) {
                 tags: Vec::new(),
             })
             .unwrap();
-        let status = prepared.command().status();
-        assert!(status.unwrap().success());
+        let join = prepared.thread_join.as_ref();
+        let mut child = thread_join::while_inside(join, || prepared.command().spawn()).unwrap().unwrap();
+        assert!(child.wait().unwrap().success());
         if let Some(group) = prepared.group {
             group.release();
         }

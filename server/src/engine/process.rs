@@ -17,7 +17,7 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 use tokio::sync::{broadcast, watch};
 use wait4::Wait4;
 
-use super::sandbox::{Prepared, on_spawner};
+use super::sandbox::{Prepared, on_spawner, thread_join};
 
 /// A piece of a task's output as it is written: which attempt, where in its log, what.
 #[derive(Debug, Clone)]
@@ -56,7 +56,8 @@ async fn spawn(prepared: &Prepared) -> std::io::Result<std::process::Child> {
     let mut command = prepared.command();
     command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
     std::os::unix::process::CommandExt::process_group(&mut command, 0);
-    on_spawner(move || command.spawn()).await?
+    let join = prepared.thread_join.clone();
+    on_spawner(move || thread_join::while_inside(join.as_ref(), || command.spawn())).await??
 }
 
 /// Copies stdout and stderr, as they come, into the log file and to live subscribers.

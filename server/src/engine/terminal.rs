@@ -11,7 +11,7 @@ use std::time::Duration;
 use nix::sys::signal::{Signal, killpg};
 use nix::unistd::Pid;
 
-use super::sandbox::{Prepared, Spec, cgroup, on_spawner};
+use super::sandbox::{Prepared, Spec, cgroup, on_spawner, thread_join};
 use super::task_space::{self, TaskSpace};
 use super::{Inner, orphans};
 
@@ -108,7 +108,10 @@ async fn start_on_terminal(
         .env_clear()
         .envs(prepared.env.iter().map(|(k, v)| (k, v)))
         .kill_on_drop(true);
-    let child = on_spawner(move || command.spawn(pts)).await?.map_err(std::io::Error::other)?;
+    let join = prepared.thread_join.clone();
+    let child = on_spawner(move || thread_join::while_inside(join.as_ref(), || command.spawn(pts)))
+        .await??
+        .map_err(std::io::Error::other)?;
     let session = child.id().map(i64::from).ok_or_else(|| std::io::Error::other("the shell ended at once"))?;
     Ok((pty, child, session))
 }

@@ -157,6 +157,20 @@ impl Hierarchy {
         Ok(Self::V2 { tasks })
     }
 
+    /// The `tasks` files of the server's own version-1 groups (where its threads return).
+    pub fn home_tasks_files(&self) -> Option<Vec<PathBuf>> {
+        match self {
+            Self::V1 { memory, cpu, cpuacct } => Some(
+                [Some(memory), cpu.as_ref(), cpuacct.as_ref()]
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|dir| Some(dir.parent()?.join("tasks")))
+                    .collect(),
+            ),
+            Self::V2 { .. } => None,
+        }
+    }
+
     /// A group with `limits` whose `cgroup.procs` `owner` may write (to join it): an idle one
     /// reset, or a new one; nothing is left behind when that fails.
     pub fn create(&self, limits: Limits, owner: Option<super::TaskUser>) -> std::io::Result<Group> {
@@ -309,6 +323,11 @@ impl Group {
 
     fn read(dir: &Path, file: &str) -> Option<String> {
         std::fs::read_to_string(dir.join(file)).ok()
+    }
+
+    /// The files a thread writes its id into to join the group (version 1).
+    pub fn tasks_files(&self) -> Vec<PathBuf> {
+        self.dirs().map(|d| d.join("tasks")).collect()
     }
 
     /// The files a process writes its id into to join the group.

@@ -11,6 +11,7 @@ mod etc_copy;
 pub mod layout;
 pub mod settings;
 mod spawner;
+pub mod thread_join;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -18,6 +19,7 @@ use std::path::{Path, PathBuf};
 pub use layout::Entry;
 pub use settings::{Isolation, SandboxSettings, TaskUser};
 pub use spawner::on_spawner;
+pub use thread_join::ThreadJoin;
 
 /// Drops root for the task user before bubblewrap starts (util-linux, always on Debian).
 const SETPRIV: &str = "/usr/bin/setpriv";
@@ -66,6 +68,9 @@ pub struct Prepared {
     pub sandboxed: bool,
     /// The user the process is started as (set when the server is root).
     pub user: Option<TaskUser>,
+    /// Set when the spawning thread joins the group itself (see [`thread_join`]); otherwise
+    /// the command starts with a helper that joins it.
+    pub thread_join: Option<ThreadJoin>,
 }
 
 impl Prepared {
@@ -218,7 +223,12 @@ impl Sandbox {
             None => None,
         };
         let mut chain: Vec<String> = Vec::new();
-        if let Some(group) = &group {
+        let home = self.cgroups.as_ref().and_then(cgroup::Hierarchy::home_tasks_files).filter(|_| running_as_root());
+        let thread_join = match (&group, home) {
+            (Some(group), Some(home)) => Some(ThreadJoin { into: group.tasks_files(), home }),
+            _ => None,
+        };
+        if let Some(group) = group.as_ref().filter(|_| thread_join.is_none()) {
             chain.extend(["/bin/sh", "-c", JOIN_GROUPS, "cubist-sandbox"].map(String::from));
             chain.extend(group.procs_files().iter().map(|p| p.display().to_string()));
             chain.push("--".into());
@@ -268,7 +278,7 @@ impl Sandbox {
         env.extend(spec.tags);
         let mut chain = chain.into_iter();
         let program = chain.next().ok_or_else(|| std::io::Error::other("empty command"))?;
-        Ok(Prepared { program, args: chain.collect(), env, cwd, group, sandboxed: isolated, user })
+        Ok(Prepared { program, args: chain.collect(), env, cwd, group, sandboxed: isolated, user, thread_join })
     }
 
     /// Starts a sandbox that checks it cannot see the data dir.
