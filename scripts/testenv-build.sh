@@ -23,15 +23,21 @@ TESTENV_PROGRAMS=(
 build_testenv() {
   command -v go >/dev/null || fail "go is missing: the Kubernetes tests build their control plane with Go 1.26"
   mkdir -p "$TESTENV_BIN"
-  local line dir program package stamp
+  local line dir program package stamp ldflags k8s_version
+  # Kubernetes programs report their version only when the build says it.
+  k8s_version="$(awk '$1 == "require" && $2 == "k8s.io/kubernetes" { print $3 }' "$ROOT/testenv/kubernetes/go.mod")"
   for line in "${TESTENV_PROGRAMS[@]}"; do
     read -r dir program package <<<"$line"
-    stamp="$(cat "$ROOT/testenv/$dir/go.mod" "$ROOT/testenv/$dir/go.sum" | sha256sum | cut -c1-16)"
+    ldflags=""
+    if [ "$dir" = kubernetes ]; then
+      ldflags="-X k8s.io/component-base/version.gitVersion=$k8s_version -X k8s.io/client-go/pkg/version.gitVersion=$k8s_version"
+    fi
+    stamp="$( (cat "$ROOT/testenv/$dir/go.mod" "$ROOT/testenv/$dir/go.sum"; echo "$ldflags") | sha256sum | cut -c1-16)"
     if [ -x "$TESTENV_BIN/$program" ] && [ "$(cat "$TESTENV_BIN/$program.stamp" 2>/dev/null)" = "$stamp" ]; then
       continue
     fi
     step "Building $program from the Go module proxy (the first time: minutes)"
-    (cd "$ROOT/testenv/$dir" && go build -o "$TESTENV_BIN/$program.new" "$package")
+    (cd "$ROOT/testenv/$dir" && go build -ldflags="$ldflags" -o "$TESTENV_BIN/$program.new" "$package")
     mv "$TESTENV_BIN/$program.new" "$TESTENV_BIN/$program"
     echo "$stamp" >"$TESTENV_BIN/$program.stamp"
   done

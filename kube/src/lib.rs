@@ -4,6 +4,7 @@
 //! (see [`testenv`]).
 
 pub mod argo;
+pub mod clusters;
 #[cfg(feature = "testenv")]
 pub mod testenv;
 pub mod workflow;

@@ -95,6 +95,8 @@ pub struct Config {
     pub secret_key: Option<String>,
     /// Names of the Kubernetes clusters projects may use; the first is the console's own.
     pub clusters: Vec<String>,
+    /// How each cluster other than `local` is reached (`CUBIST_KUBECONFIGS`).
+    pub cluster_settings: Vec<cubist_kube::clusters::ClusterSettings>,
     /// Who may frame Cubist and which external panels it shows.
     pub embed: crate::embedding::EmbedConfig,
     /// Hours a finished run's scratch folder is kept (its logs and record stay).
@@ -170,6 +172,7 @@ struct FileConfig {
     oidc_scopes: Option<String>,
     oidc_username_claim: Option<String>,
     clusters: Option<String>,
+    kubeconfigs: Option<String>,
     secret_key: Option<String>,
     frame_ancestors: Option<String>,
     panels: Option<String>,
@@ -246,6 +249,9 @@ impl Config {
         {
             return Err(bad("CUBIST_CLUSTERS", "must be a comma list of cluster names (letters, digits, '-')"));
         }
+        let in_pod = env("KUBERNETES_SERVICE_HOST").is_some();
+        let kubeconfigs = pick("CUBIST_KUBECONFIGS", file.kubeconfigs);
+        let cluster_settings = crate::cluster_config::parse(&clusters, kubeconfigs.as_deref(), in_pod)?;
         let secret_key = pick("CUBIST_SECRET_KEY", file.secret_key);
         if let Some(key) = &secret_key {
             crate::crypto::SecretBox::from_base64(key).map_err(|m| bad("CUBIST_SECRET_KEY", m))?;
@@ -285,6 +291,7 @@ impl Config {
             embed,
             secret_key,
             clusters,
+            cluster_settings,
             addr,
             data_dir,
             database,

@@ -4,6 +4,7 @@
 pub mod api;
 pub mod audit;
 pub mod auth;
+pub mod cluster_config;
 pub mod config;
 pub mod crypto;
 pub mod db;
@@ -81,7 +82,8 @@ pub async fn build(config: Config) -> Result<Built, StartError> {
     let login_throttle = Arc::default();
     let engine =
         engine::Engine::start(db.clone(), config.data_dir.clone(), RETRY_BACKOFF, config.sandbox.clone()).await;
-    let state = AppState { db, config: Arc::new(config), web, oidc, secrets, login_throttle, engine };
+    let clusters = Arc::new(cubist_kube::clusters::Clusters::connect(&config.clusters, &config.cluster_settings).await);
+    let state = AppState { db, config: Arc::new(config), web, oidc, secrets, login_throttle, engine, clusters };
     let (api, mut openapi, mut routes) = api::routes(state.clone()).finish();
     routes.push(RouteInfo { method: "GET", path: OPENAPI_PATH.into(), permission: None });
     let catalog = domain::rbac::catalog(routes.iter().filter_map(|r| r.permission));

@@ -2,6 +2,8 @@
 
 use std::sync::Arc;
 
+use cubist_kube::clusters::Clusters;
+
 use crate::auth::oidc::OidcProvider;
 use crate::auth::throttle::LoginThrottle;
 use crate::config::Config;
@@ -23,4 +25,6 @@ pub struct AppState {
     pub login_throttle: Arc<LoginThrottle>,
     /// Runs pipelines.
     pub engine: Engine,
+    /// The Kubernetes clusters and their clients (made once).
+    pub clusters: Arc<Clusters>,
 }

@@ -31,6 +31,11 @@ on_both_backends!(user_managers_cannot_touch_administrators, async |app: TestApp
     let (status, body) = ivy.patch(&format!("/api/v1/users/{bob_id}"), &json!({"nickname": "Bobby"})).await;
     assert_eq!(status, StatusCode::OK, "an ordinary account is theirs to manage: {body}");
     assert_eq!(body["nickname"], "Bobby");
+    let rex = app.user("rex").await;
+    common::grant(&admin, &rex, "Role editors", "edit", "roles").await;
+    let rex_id = user_id(&admin, "rex").await;
+    let (status, body) = ivy.patch(&format!("/api/v1/users/{rex_id}"), &json!({"password": "taken-over-too"})).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "rex holds edit:roles, which ivy lacks: {body}");
 
     let still: Value = admin.get_as(&format!("/api/v1/users/{admin_id}")).await;
     assert_eq!(still["active"], true);

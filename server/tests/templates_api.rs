@@ -193,6 +193,10 @@ on_both_backends!(template_errors_name_every_bad_field, async |app: TestApp| {
     let (status, body) = admin.post("/api/v1/job-templates", &climbing).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(common::error_fields(&body), ["workdir"]);
+    climbing["workdir"] = json!("//proc/1");
+    let (status, body) = admin.post("/api/v1/job-templates", &climbing).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(common::error_fields(&body), ["workdir"]);
     climbing["workdir"] = json!("/mnt");
     climbing["volume_mount"] = json!("workspace(pvc):/proc/self");
     let (status, body) = admin.post("/api/v1/job-templates", &climbing).await;

@@ -39,17 +39,20 @@ pub fn secret_changed(field: &str) -> FieldChange {
 }
 
 fn walk(path: &str, before: Option<&Value>, after: Option<&Value>, out: &mut Vec<FieldChange>) {
+    let empty = Vec::new();
     match (before, after) {
-        (Some(Value::Object(a)), Some(Value::Object(b))) => objects(path, a, b, out),
-        (Some(Value::Array(a)), Some(Value::Array(b))) if a.len() == b.len() => {
-            for (i, (x, y)) in a.iter().zip(b).enumerate() {
-                walk(&format!("{path}[{i}]"), Some(x), Some(y), out);
-            }
-        }
-        (Some(a), Some(b)) if a == b => {}
         (None, None) => {}
+        (Some(a), Some(b)) if a == b => {}
+        (Some(Value::Object(a)), Some(Value::Object(b))) => objects(path, a, b, out),
         (Some(Value::Object(a)), None) => objects(path, a, &Map::new(), out),
         (None, Some(Value::Object(b))) => objects(path, &Map::new(), b, out),
+        (Some(Value::Array(_)) | None, Some(Value::Array(_)) | None) => {
+            let a = before.and_then(Value::as_array).unwrap_or(&empty);
+            let b = after.and_then(Value::as_array).unwrap_or(&empty);
+            for i in 0..a.len().max(b.len()) {
+                walk(&format!("{path}[{i}]"), a.get(i), b.get(i), out);
+            }
+        }
         (a, b) => out.push(FieldChange {
             field: path.to_owned(),
             old: a.map(|v| shown(path, v)),
@@ -67,15 +70,20 @@ fn objects(path: &str, a: &Map<String, Value>, b: &Map<String, Value>, out: &mut
     }
 }
 
-/// A value as the log keeps it: redacted when secret, environment values of secret-looking
-/// keys masked, cut when long.
+/// A value as the log keeps it: redacted when any part of its name looks secret (a
+/// password argument deep in a task list too), environment values of secret-looking keys
+/// and credentials in URLs masked, cut when long.
 fn shown(path: &str, value: &Value) -> Value {
-    let name = path.rsplit(['.', ']']).next().unwrap_or(path).to_ascii_lowercase();
-    if looks_secret(&name) {
+    let parts: Vec<String> =
+        path.split(['.', '[', ']']).filter(|p| !p.is_empty()).map(str::to_ascii_lowercase).collect();
+    if parts.iter().any(|p| looks_secret(p)) {
         return REDACTED.into();
     }
+    let name = parts.last().map(String::as_str).unwrap_or_default();
     let value = match value {
-        Value::String(text) if name.ends_with("env") => Value::String(mask_env(text)),
+        Value::String(text) if name.ends_with("env") => Value::String(mask_url_credentials(&mask_env(text))),
+        Value::String(text) => Value::String(mask_url_credentials(text)),
+        Value::Object(_) | Value::Array(_) => Value::String("[…]".into()),
         other => other.clone(),
     };
     let text = value.to_string();
@@ -86,15 +94,42 @@ fn shown(path: &str, value: &Value) -> Value {
     value
 }
 
+/// Whether a field or variable name looks like it holds a secret.
 fn looks_secret(name: &str) -> bool {
-    ["password", "secret", "token", "private_key", "credential"].iter().any(|word| name.contains(word))
+    let name = name.to_ascii_lowercase();
+    ["password", "passwd", "pass", "pwd", "secret", "token", "private", "credential", "cookie", "auth"]
+        .iter()
+        .any(|word| name.contains(word))
+        || name.ends_with("key")
+        || name.contains("api-key")
+        || name.contains("api_key")
+}
+
+/// `scheme://user:password@host` with the user part masked.
+fn mask_url_credentials(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find("://") {
+        let (head, tail) = rest.split_at(i + 3);
+        out.push_str(head);
+        let end = tail.find(|c: char| c == '/' || c.is_whitespace()).unwrap_or(tail.len());
+        match tail[..end].rfind('@') {
+            Some(at) => {
+                out.push_str(REDACTED);
+                rest = &tail[at..];
+            }
+            None => rest = tail,
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// `KEY=value` lines with the values of secret-looking keys masked.
 fn mask_env(text: &str) -> String {
     text.lines()
         .map(|line| match line.split_once('=') {
-            Some((key, _)) if looks_secret(&key.to_ascii_lowercase()) || key.to_ascii_lowercase().ends_with("key") => {
+            Some((key, _)) if looks_secret(key) => {
                 format!("{key}={REDACTED}")
             }
             _ => line.to_owned(),
@@ -132,8 +167,8 @@ mod tests {
         let before = json!({"tasks": [{"name": "a", "args": {"--lr": 1}}, {"name": "b"}]});
         let after = json!({"tasks": [{"name": "a", "args": {"--lr": 2}}, {"name": "b"}]});
         assert_eq!(fields(&diff(Some(&before), Some(&after))), ["tasks[0].args.--lr"]);
-        let grown = json!({"tasks": [{"name": "a"}, {"name": "b"}, {"name": "c"}]});
-        assert_eq!(fields(&diff(Some(&before), Some(&grown))), ["tasks"]);
+        let grown = json!({"tasks": [{"name": "a", "args": {"--lr": 1}}, {"name": "b"}, {"name": "c"}]});
+        assert_eq!(fields(&diff(Some(&before), Some(&grown))), ["tasks[2].name"]);
     }
 
     #[test]
@@ -146,6 +181,12 @@ mod tests {
             assert!(!text.contains(secret), "{secret} leaked: {text}");
         }
         assert!(text.contains("A=2"), "{text}");
+        let tasks = json!({"tasks": [{"args": {"--db-password": "hunter2", "--api-key": "k-123", "--url": "postgres://u:pw9@db/x"}}]});
+        let text = serde_json::to_string(&diff(None, Some(&tasks))).unwrap();
+        for secret in ["hunter2", "k-123", "pw9"] {
+            assert!(!text.contains(secret), "{secret} leaked from a new list: {text}");
+        }
+        assert!(text.contains("postgres://[redacted]@db/x"), "{text}");
         assert_eq!(secret_changed("password").new, Some(json!(REDACTED)));
     }
 

@@ -4,18 +4,29 @@
 
 /// Why a path inside the container is refused, as a message for the field's error.
 pub fn check_container_path(path: &str) -> Result<(), String> {
+    check_normalised(path)?;
+    let under = |root: &str| path == root || path.starts_with(&format!("{root}/"));
+    if ["/proc", "/sys"].into_iter().any(under) || (under("/dev") && !under("/dev/shm")) {
+        return Err("must not be inside /proc, /sys or /dev (but for /dev/shm)".into());
+    }
+    Ok(())
+}
+
+/// Why a path is not absolute and normalised: no `..` or `.` segments, no `//`, no control
+/// characters (the rule for paths of the host too).
+pub fn check_normalised(path: &str) -> Result<(), String> {
     if !path.starts_with('/') {
         return Err("must be an absolute path starting with '/'".into());
     }
     if path.chars().any(char::is_control) {
         return Err("must not contain control characters".into());
     }
-    if path.split('/').any(|segment| segment == ".." || segment == ".") {
+    let segments: Vec<&str> = path.split('/').skip(1).collect();
+    if segments.iter().any(|segment| *segment == ".." || *segment == ".") {
         return Err("must not contain '..' or '.' segments".into());
     }
-    let under = |root: &str| path == root || path.starts_with(&format!("{root}/"));
-    if ["/proc", "/sys"].into_iter().any(under) || (under("/dev") && !under("/dev/shm")) {
-        return Err("must not be inside /proc, /sys or /dev (but for /dev/shm)".into());
+    if segments.iter().rev().skip(1).any(|segment| segment.is_empty()) {
+        return Err("must not contain '//'".into());
     }
     Ok(())
 }
@@ -47,6 +58,9 @@ mod tests {
             "/dev/mem",
             "/a\n/b",
             "",
+            "//proc/1/environ",
+            "/mnt//x",
+            "//",
         ] {
             assert!(check_container_path(path).is_err(), "{path}");
         }

@@ -9,7 +9,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use super::container_path::check_container_path;
+use super::container_path::{check_container_path, check_normalised};
 
 /// What is mounted.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -115,14 +115,16 @@ fn parse_entry(entry: &str) -> Result<Mount, MountError> {
     };
     let mount_path = mount_path.trim();
     check_path(mount_path, "the mount path").map_err(fail)?;
-    if mount_path == "/" {
+    if mount_path.trim_end_matches('/').is_empty() {
         return Err(fail("the mount path must not be '/'".into()));
     }
-    check_container_path(mount_path).map_err(|problem| fail(format!("the mount path {problem}")))?;
     let (source, kind) = match left.strip_suffix(')').and_then(|l| l.rsplit_once('(')) {
         Some((source, kind)) => (source.trim(), kind.trim().to_ascii_lowercase()),
         None => (left.trim(), "hostpath".to_owned()),
     };
+    // Host paths (administrators') may show devices and kernel files; nothing else may.
+    let path_rule = if kind == "hostpath" { check_normalised } else { check_container_path };
+    path_rule(mount_path).map_err(|problem| fail(format!("the mount path {problem}")))?;
     if source.is_empty() {
         return Err(fail("the source before '(' is empty".into()));
     }

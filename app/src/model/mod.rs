@@ -3,6 +3,7 @@
 
 mod audit;
 mod auth;
+mod cluster;
 mod debug;
 mod error;
 mod ids;
@@ -17,6 +18,7 @@ mod user;
 
 pub use audit::*;
 pub use auth::*;
+pub use cluster::*;
 pub use debug::*;
 pub use error::*;
 pub use ids::*;

@@ -27,10 +27,14 @@ pub fn start_keeper() -> Result<ControlPlane, StartError> {
     outcome.recv_timeout(START_LIMIT + Duration::from_secs(10)).map_err(|_| StartError("timed out".into()))?
 }
 
-/// Free loopback ports, one per name.
-fn free_port() -> Result<u16, StartError> {
-    let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| StartError(format!("no free port: {e}")))?;
-    listener.local_addr().map(|a| a.port()).map_err(|e| StartError(e.to_string()))
+/// `N` distinct free loopback ports (all held open until all are found).
+fn free_ports<const N: usize>() -> Result<[u16; N], StartError> {
+    let fail = |e: std::io::Error| StartError(format!("no free port: {e}"));
+    let listeners: Vec<TcpListener> =
+        (0..N).map(|_| TcpListener::bind("127.0.0.1:0")).collect::<Result<_, _>>().map_err(fail)?;
+    let ports: Vec<u16> =
+        listeners.iter().map(|l| l.local_addr().map(|a| a.port())).collect::<Result<_, _>>().map_err(fail)?;
+    ports.try_into().map_err(|_| StartError("no free port".into()))
 }
 
 /// Removes the folders of planes whose test binary is gone.
@@ -123,14 +127,8 @@ pub struct Ports {
 
 impl Ports {
     fn pick() -> Result<Self, StartError> {
-        Ok(Self {
-            etcd_client: free_port()?,
-            etcd_peer: free_port()?,
-            apiserver: free_port()?,
-            controller_manager: free_port()?,
-            scheduler: free_port()?,
-            kwok: free_port()?,
-        })
+        let [etcd_client, etcd_peer, apiserver, controller_manager, scheduler, kwok] = free_ports()?;
+        Ok(Self { etcd_client, etcd_peer, apiserver, controller_manager, scheduler, kwok })
     }
 
     pub fn etcd_url(&self) -> String {

@@ -151,9 +151,10 @@ fn container_template(
         volumes.entry(volume.name.clone()).or_insert(volume);
         mounts.push(volume_mount);
     }
-    let mut variables: Vec<EnvVar> = task.env.iter().map(|(k, v)| env(k, v)).collect();
+    // The pod's names first, so the task's own variables may use them (`$(K8S_POD_NAME)`).
+    let mut variables = pod_env();
+    variables.extend(task.env.iter().map(|(k, v)| env(k, v)));
     variables.extend(gpu_env);
-    variables.extend(pod_env());
     let (program, args) = match task.argv.split_first() {
         Some((program, args)) => (vec![program.clone()], args.to_vec()),
         None => (Vec::new(), Vec::new()),

@@ -11,6 +11,19 @@ use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 
 use super::names::slug;
 
+/// A volume name: the kind, a readable part of the source, and a short hash of the whole
+/// source, so sources that read alike (`data.set`, `data_set`) never share a volume.
+fn named(kind: &str, source: &str) -> String {
+    // FNV-1a: stable across builds, unlike the standard library's hasher.
+    let hash = source.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
+    let readable = slug(source, 40);
+    if readable.is_empty() {
+        format!("{kind}-{:08x}", hash as u32)
+    } else {
+        format!("{kind}-{readable}-{:08x}", hash as u32)
+    }
+}
+
 /// The volume a mount needs, and how the container mounts it.
 pub fn volume_of(mount: &Mount, user: &str) -> (Volume, VolumeMount) {
     let path = mount.mount_path.trim_end_matches('/');
@@ -18,25 +31,22 @@ pub fn volume_of(mount: &Mount, user: &str) -> (Volume, VolumeMount) {
     let claim = |claim: &str| PersistentVolumeClaimVolumeSource { claim_name: claim.to_owned(), read_only: None };
     let (name, mut volume, sub_path, read_only) = match &mount.source {
         MountSource::Pvc { claim: c } => (
-            format!("pvc-{}", slug(c, 50)),
+            named("pvc", c),
             Volume { persistent_volume_claim: Some(claim(c)), ..Volume::default() },
             Some(user.to_owned()),
             false,
         ),
-        MountSource::PvcShare { claim: c } | MountSource::Storage { claim: c } => (
-            format!("share-{}", slug(c, 50)),
-            Volume { persistent_volume_claim: Some(claim(c)), ..Volume::default() },
-            None,
-            false,
-        ),
+        MountSource::PvcShare { claim: c } | MountSource::Storage { claim: c } => {
+            (named("share", c), Volume { persistent_volume_claim: Some(claim(c)), ..Volume::default() }, None, false)
+        }
         MountSource::HostPath { path: host } => (
-            format!("host-{}", slug(host, 50)),
+            named("host", host),
             Volume { host_path: Some(HostPathVolumeSource { path: host.clone(), type_: None }), ..Volume::default() },
             None,
             false,
         ),
         MountSource::Nfs { server, path: export } => (
-            format!("nfs-{}", slug(&format!("{server}{export}"), 50)),
+            named("nfs", &format!("{server}{export}")),
             Volume {
                 nfs: Some(NFSVolumeSource { server: server.clone(), path: export.clone(), read_only: None }),
                 ..Volume::default()
@@ -45,7 +55,7 @@ pub fn volume_of(mount: &Mount, user: &str) -> (Volume, VolumeMount) {
             false,
         ),
         MountSource::ConfigMap { name } => (
-            format!("cm-{}", slug(name, 50)),
+            named("cm", name),
             Volume {
                 config_map: Some(ConfigMapVolumeSource { name: name.clone(), ..ConfigMapVolumeSource::default() }),
                 ..Volume::default()
@@ -54,7 +64,7 @@ pub fn volume_of(mount: &Mount, user: &str) -> (Volume, VolumeMount) {
             true,
         ),
         MountSource::Secret { name } => (
-            format!("secret-{}", slug(name, 50)),
+            named("secret", name),
             Volume {
                 secret: Some(SecretVolumeSource { secret_name: Some(name.clone()), ..SecretVolumeSource::default() }),
                 ..Volume::default()
@@ -63,7 +73,7 @@ pub fn volume_of(mount: &Mount, user: &str) -> (Volume, VolumeMount) {
             true,
         ),
         MountSource::Memory { gib } => (
-            format!("memory-{}", slug(path, 50)),
+            named("memory", &format!("{gib}:{path}")),
             Volume {
                 empty_dir: Some(EmptyDirVolumeSource {
                     medium: Some("Memory".into()),

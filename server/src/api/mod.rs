@@ -5,6 +5,7 @@
 
 pub mod audit_log;
 pub mod auth;
+pub mod clusters;
 pub mod debug;
 pub mod error;
 pub mod extract;
@@ -127,5 +128,6 @@ pub fn routes(state: AppState) -> ApiRoutes {
     let r = runs::routes(r);
     let r = roles::routes(r);
     let r = audit_log::routes(r);
+    let r = clusters::routes(r);
     health::routes(r)
 }

@@ -56,6 +56,12 @@ impl DbError {
         use diesel::result::{DatabaseErrorKind, Error as Diesel};
         matches!(self, DbError::Query(Diesel::DatabaseError(DatabaseErrorKind::UniqueViolation, _)))
     }
+
+    /// Whether the database refused a row because a row it refers to is gone.
+    pub fn is_foreign_key_violation(&self) -> bool {
+        use diesel::result::{DatabaseErrorKind, Error as Diesel};
+        matches!(self, DbError::Query(Diesel::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _)))
+    }
 }
 
 /// Which database engine is in use.

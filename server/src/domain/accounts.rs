@@ -68,7 +68,7 @@ async fn load(tx: &mut Tx<'_>, id: UserId) -> Result<User> {
 
 /// Creates a local user with a password; only administrators give extra roles.
 pub async fn create(db: &Db, input: NewUser, actor: &crate::auth::Identity) -> Result<User> {
-    let change = AccountChange { target_admin: false, roles: !input.roles.is_empty() };
+    let change = AccountChange { roles: !input.roles.is_empty(), ..AccountChange::default() };
     delegation::account_change(actor.into(), change)?;
     let mut errors = FieldErrors::new();
     errors.check("username", check_username(&input.username));
@@ -118,9 +118,9 @@ pub async fn create(db: &Db, input: NewUser, actor: &crate::auth::Identity) -> R
 /// revokes their API tokens; nobody can deactivate themselves; only administrators change
 /// roles or an administrator's account (see [`delegation`]).
 pub async fn update(db: &Db, id: UserId, input: UserUpdate, actor: &crate::auth::Identity) -> Result<User> {
-    let who = actor.into();
+    let caller = actor;
     if input.roles.is_some() {
-        delegation::account_change(who, AccountChange { target_admin: false, roles: true })?;
+        delegation::account_change(caller.into(), AccountChange { roles: true, ..AccountChange::default() })?;
     }
     let actor = actor.user_id;
     let mut errors = FieldErrors::new();
@@ -140,8 +140,7 @@ pub async fn update(db: &Db, id: UserId, input: UserUpdate, actor: &crate::auth:
         let mut conn = db.read().await?;
         let mut tx = conn.tx();
         let current = users::by_id(&mut tx, id).await?.ok_or(Error::NotFound("user"))?;
-        let target_admin = holds_admin(&mut tx, id).await?;
-        delegation::account_change(who, AccountChange { target_admin, roles: input.roles.is_some() })?;
+        check_account_change(&mut tx, caller, id, input.roles.is_some()).await?;
         current
     };
     let hash = match &input.password {
@@ -153,8 +152,7 @@ pub async fn update(db: &Db, id: UserId, input: UserUpdate, actor: &crate::auth:
     };
     let mut conn = db.write().await?;
     transaction!(&mut conn, |tx| {
-        let target_admin = holds_admin(tx, id).await?;
-        delegation::account_change(who, AccountChange { target_admin, roles: input.roles.is_some() })?;
+        check_account_change(tx, caller, id, input.roles.is_some()).await?;
         if let Some(e) = email.filter(|e| !e.is_empty())
             && users::email_taken(tx, e, Some(id)).await?
         {
@@ -181,6 +179,19 @@ pub async fn update(db: &Db, id: UserId, input: UserUpdate, actor: &crate::auth:
     })?;
     drop(conn);
     get(db, id).await
+}
+
+/// Whether `caller` may change account `target` (see [`delegation`]).
+async fn check_account_change(
+    tx: &mut Tx<'_>,
+    caller: &crate::auth::Identity,
+    target: UserId,
+    roles: bool,
+) -> Result<()> {
+    let target_admin = holds_admin(tx, target).await?;
+    let held = crate::db::permissions::of_user(tx, target).await?;
+    let target_exceeds = held.iter().any(|p| !caller.permissions.contains(p));
+    delegation::account_change(caller.into(), AccountChange { target_admin, target_exceeds, roles })
 }
 
 /// Whether the user holds the built-in `Admin` role.

@@ -206,21 +206,29 @@ pub async fn edit(
     })
 }
 
-/// Deletes a pipeline with its tasks and runs. Runs in flight are cancelled, and every
-/// run's processes, scratch folder and logs go with the record: nothing outlives it.
+/// Deletes a pipeline with its tasks and runs. Runs in flight are cancelled, its tasks'
+/// debug shells end, and every run's processes, scratch folder and logs go with the record:
+/// nothing outlives it.
 pub async fn delete(db: &Db, engine: &Engine, caller: &Identity, id: PipelineId) -> Result<()> {
     let mut conn = db.write().await?;
-    let runs = transaction!(&mut conn, |tx| {
+    let (runs, tasks) = transaction!(&mut conn, |tx| {
         rows::lock(tx, id.0).await?;
         reach_for(tx, caller, id, Act::Delete).await?;
         let runs = crate::db::runs::ids_of_pipeline(tx, id.0).await?;
+        let tasks = task_rows::of_pipeline(tx, id.0).await?;
         rows::delete(tx, id.0).await?;
-        Ok::<_, Error>(runs)
+        Ok::<_, Error>((runs, tasks))
     })?;
     drop(conn);
-    for run_id in runs {
-        engine.cancel(&run_id).await;
-        engine.remove_run(&run_id).await;
+    for run_id in &runs {
+        engine.cancel(run_id).await;
+    }
+    // Single-task run ids are also what debug shells of the tasks carry.
+    let shells = tasks.iter().map(|t| format!("run-{}-{}", id.0, t.0.id));
+    let all: Vec<String> = runs.into_iter().chain(shells).collect();
+    engine.kill_tagged(all.clone()).await;
+    for run_id in &all {
+        engine.remove_run(run_id).await;
     }
     Ok(())
 }

@@ -17,7 +17,7 @@ use super::{Error, Result};
 use crate::auth::Identity;
 use crate::db::runs::{self as rows, NewRun, NewRunTask, RunChanges, RunRow, RunWithPipeline};
 use crate::db::{self, Db, Tx, projects, tasks};
-use crate::engine::{Engine, local, orphans, process};
+use crate::engine::{Engine, local};
 use crate::transaction;
 
 /// A fresh run id: 32 hex characters.
@@ -165,10 +165,12 @@ pub async fn start(db: &Db, engine: &Engine, caller: &Identity, id: PipelineId, 
     get(db, caller, &run_id).await.map(|d| d.run)
 }
 
-/// A run that lost the race with another start of the same pipeline (one manual run, or
-/// one run of a single task, at a time): the other one runs.
+/// A run that lost a race: with another start of the same pipeline (one manual run, or one
+/// run of a single task, at a time; the other one runs), or with the pipeline's deletion.
 fn started_twice(e: crate::db::DbError) -> Error {
-    if e.is_unique_violation() {
+    if e.is_foreign_key_violation() {
+        Error::NotFound("pipeline")
+    } else if e.is_unique_violation() {
         Error::Conflict {
             field: "pipeline_id",
             message: "another run of this pipeline was started at the same moment; that one is running".into(),
@@ -385,16 +387,7 @@ pub async fn clear_task(db: &Db, engine: &Engine, caller: &Identity, task: TaskI
         clear(db, engine, vec![run]).await?;
     }
     // Whatever else carries the run id goes too: debug shells and their jobs.
-    let engine_id = engine.inner().engine_id.clone();
-    let found = tokio::task::spawn_blocking(move || {
-        orphans::find(&engine_id, &std::collections::HashSet::from([run_id.as_str()]))
-    })
-    .await
-    .inspect_err(|e| tracing::warn!(error = %e, "scanning for a task's processes failed"))
-    .unwrap_or_default();
-    for process in found {
-        process::kill_group(process.group);
-    }
+    engine.kill_tagged(vec![run_id]).await;
     Ok(())
 }
 

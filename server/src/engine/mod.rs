@@ -240,6 +240,22 @@ impl Engine {
         true
     }
 
+    /// Kills whatever still carries one of these run ids: debug shells and their jobs, and
+    /// processes a run left behind.
+    pub async fn kill_tagged(&self, run_ids: Vec<String>) {
+        let engine_id = self.inner.engine_id.clone();
+        let found = tokio::task::spawn_blocking(move || {
+            let ids: std::collections::HashSet<&str> = run_ids.iter().map(String::as_str).collect();
+            orphans::find(&engine_id, &ids)
+        })
+        .await
+        .inspect_err(|e| tracing::warn!(error = %e, "scanning for a run's processes failed"))
+        .unwrap_or_default();
+        for found in found {
+            process::kill_group(found.group);
+        }
+    }
+
     /// Removes what a run left on disk: its scratch folder and its logs.
     pub async fn remove_run(&self, run_id: &str) {
         match tokio::fs::remove_dir_all(self.inner.run_dir(run_id)).await {

@@ -168,6 +168,7 @@ impl TestApp {
             secure_cookies: false,
             session_hours: 1,
             clusters: vec!["local".into(), "gpu-east".into()],
+            cluster_settings: Vec::new(),
             secret_key: None,
             embed: Default::default(),
             scratch_hours: 24,

@@ -14,6 +14,8 @@ use crate::domain::Error;
 pub struct AccountChange {
     /// The account holds the `Admin` role.
     pub target_admin: bool,
+    /// The account holds a permission the caller does not.
+    pub target_exceeds: bool,
     /// The change gives or takes roles.
     pub roles: bool,
 }
@@ -26,6 +28,8 @@ pub fn account_change(who: Who, change: AccountChange) -> Result<(), Error> {
         Err(Error::Forbidden("roles: only administrators give or take roles".into()))
     } else if change.target_admin {
         Err(Error::Forbidden("only administrators change an administrator's account".into()))
+    } else if change.target_exceeds {
+        Err(Error::Forbidden("this account holds permissions you do not: only administrators change it".into()))
     } else {
         Ok(())
     }

@@ -100,13 +100,15 @@ const ADMIN: Who = Who { user: ME, admin: true };
 
 #[test]
 fn delegated_managers_never_reach_administrators_or_roles() {
-    let plain = AccountChange { target_admin: false, roles: false };
-    let of_admin = AccountChange { target_admin: true, roles: false };
-    let roles = AccountChange { target_admin: false, roles: true };
+    let plain = AccountChange::default();
+    let of_admin = AccountChange { target_admin: true, ..AccountChange::default() };
+    let stronger = AccountChange { target_exceeds: true, ..AccountChange::default() };
+    let roles = AccountChange { roles: true, ..AccountChange::default() };
     assert!(delegation::account_change(MANAGER, plain).is_ok());
     assert!(delegation::account_change(MANAGER, of_admin).is_err());
+    assert!(delegation::account_change(MANAGER, stronger).is_err());
     assert!(delegation::account_change(MANAGER, roles).is_err());
-    for change in [plain, of_admin, roles] {
+    for change in [plain, of_admin, stronger, roles] {
         assert!(delegation::account_change(ADMIN, change).is_ok());
     }
 }

@@ -223,7 +223,11 @@ impl Sandbox {
             None => None,
         };
         let mut chain: Vec<String> = Vec::new();
-        let home = self.cgroups.as_ref().and_then(cgroup::Hierarchy::home_tasks_files).filter(|_| running_as_root());
+        let home = self
+            .cgroups
+            .as_ref()
+            .and_then(cgroup::Hierarchy::home_tasks_files)
+            .filter(|_| running_as_root() && thread_join::usable());
         let thread_join = match (&group, home) {
             (Some(group), Some(home)) => Some(ThreadJoin { into: group.tasks_files(), home }),
             _ => None,
@@ -311,11 +315,20 @@ impl Sandbox {
                 tags: Vec::new(),
             })
             .map_err(|e| format!("cannot create the task's cgroup: {e}"))?;
-        let output = tokio::process::Command::from(prepared.command())
+        // Started as tasks are (inside the group), so a group that cannot be joined shows now.
+        let mut command = tokio::process::Command::from(prepared.command());
+        command
             .stdin(std::process::Stdio::null())
-            .output()
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        let join = prepared.thread_join.clone();
+        let fail = |e: std::io::Error| format!("cannot run {}: {e}", prepared.program);
+        let child = on_spawner(move || thread_join::while_inside(join.as_ref(), || command.spawn()))
             .await
-            .map_err(|e| format!("cannot run {}: {e}", prepared.program))?;
+            .map_err(fail)?
+            .map_err(fail)?
+            .map_err(fail)?;
+        let output = child.wait_with_output().await.map_err(fail)?;
         if let Some(group) = prepared.group {
             let _ = tokio::task::spawn_blocking(move || group.release()).await;
         }
