@@ -5,6 +5,8 @@
 
 pub mod argo;
 pub mod clusters;
+pub mod run_state;
 #[cfg(feature = "testenv")]
 pub mod testenv;
 pub mod workflow;
+pub mod workflows;

@@ -67,7 +67,8 @@ fn any_owner_at_once(stage: &mut Value) {
     }
     if let Some(delay) = stage["spec"]["delay"].as_mapping_mut() {
         delay.insert("durationMilliseconds".into(), 0.into());
-        delay.insert("jitterDurationMilliseconds".into(), 0.into());
+        // A jitter bound would cap the delay a pod asks for.
+        delay.remove("jitterDurationMilliseconds");
     }
 }
 

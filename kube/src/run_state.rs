@@ -1,0 +1,169 @@
+//! A Workflow's status as Cubist's run and task states: Argo's phases mapped onto the one
+//! status vocabulary of runs, each task with its attempts and times. A workflow that was
+//! told to stop (`shutdown`) ends `cancelled`, as do the tasks it stopped or never started.
+
+use app::model::RunStatus;
+use chrono::{DateTime, Utc};
+
+use crate::argo::{NodeStatus, Phase, Workflow};
+
+/// One task of a run as the cluster reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskState {
+    pub name: String,
+    pub status: RunStatus,
+    pub started_at: Option<DateTime<Utc>>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub message: String,
+    /// Pods run for it so far (retries included).
+    pub attempts: u32,
+}
+
+/// A run as the cluster reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunState {
+    pub status: RunStatus,
+    pub started_at: Option<DateTime<Utc>>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub message: String,
+    pub tasks: Vec<TaskState>,
+}
+
+fn time(text: Option<&String>) -> Option<DateTime<Utc>> {
+    text.and_then(|t| DateTime::parse_from_rfc3339(t).ok()).map(|t| t.with_timezone(&Utc))
+}
+
+fn status_of(phase: Option<Phase>, stopped: bool, done: bool) -> RunStatus {
+    match phase {
+        Some(Phase::Succeeded) => RunStatus::Succeeded,
+        Some(Phase::Skipped) => RunStatus::Skipped,
+        // Not run because an upstream task did not succeed.
+        Some(Phase::Omitted) => RunStatus::Cancelled,
+        Some(Phase::Failed | Phase::Error) if stopped => RunStatus::Cancelled,
+        Some(Phase::Failed | Phase::Error) => RunStatus::Failed,
+        Some(Phase::Running) if stopped && done => RunStatus::Cancelled,
+        Some(Phase::Running) => RunStatus::Running,
+        Some(Phase::Pending | Phase::Unknown) | None if done => RunStatus::Cancelled,
+        Some(Phase::Pending | Phase::Unknown) | None => RunStatus::Pending,
+    }
+}
+
+/// The node of each task: the one named after it (a retried task's attempts are its
+/// children, named `<task>(<n>)`).
+fn task_node<'a>(workflow: &'a Workflow, task: &str) -> Option<&'a NodeStatus> {
+    let nodes = &workflow.status.as_ref()?.nodes;
+    nodes.values().find(|n| n.display_name == task && matches!(n.kind.as_str(), "Pod" | "Retry" | "Skipped"))
+}
+
+/// The state of the run `workflow` carries, its tasks in the order of `tasks`.
+pub fn run_state(workflow: &Workflow, tasks: &[String]) -> RunState {
+    let status = workflow.status.clone().unwrap_or_default();
+    let stopped = workflow.spec.shutdown.is_some();
+    let done = status.phase.is_some_and(Phase::is_final);
+    let tasks = tasks
+        .iter()
+        .map(|name| match task_node(workflow, name) {
+            Some(node) => TaskState {
+                name: name.clone(),
+                status: status_of(node.phase, stopped, done),
+                started_at: time(node.started_at.as_ref()),
+                finished_at: time(node.finished_at.as_ref()),
+                message: node.message.clone().unwrap_or_default(),
+                attempts: match node.kind.as_str() {
+                    "Retry" => u32::try_from(node.children.len()).unwrap_or(u32::MAX),
+                    "Pod" => 1,
+                    _ => 0,
+                },
+            },
+            None => TaskState {
+                name: name.clone(),
+                status: status_of(None, stopped, done),
+                started_at: None,
+                finished_at: None,
+                message: String::new(),
+                attempts: 0,
+            },
+        })
+        .collect();
+    RunState {
+        status: status_of(status.phase, stopped, done),
+        started_at: time(status.started_at.as_ref()),
+        finished_at: time(status.finished_at.as_ref()),
+        message: status.message.unwrap_or_default(),
+        tasks,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::argo::{WorkflowSpec, WorkflowStatus};
+
+    fn node(id: &str, name: &str, kind: &str, phase: Phase, children: &[&str]) -> (String, NodeStatus) {
+        let node = NodeStatus {
+            id: id.into(),
+            display_name: name.into(),
+            kind: kind.into(),
+            phase: Some(phase),
+            started_at: Some("2026-12-02T03:00:00Z".into()),
+            finished_at: phase.is_final().then(|| "2026-12-02T03:00:05Z".into()),
+            children: children.iter().map(|c| (*c).to_owned()).collect(),
+            ..NodeStatus::default()
+        };
+        (id.to_owned(), node)
+    }
+
+    fn workflow(phase: Phase, shutdown: bool, nodes: Vec<(String, NodeStatus)>) -> Workflow {
+        let spec = WorkflowSpec { shutdown: shutdown.then(|| "Terminate".into()), ..WorkflowSpec::default() };
+        let mut workflow = Workflow::new("w", spec);
+        workflow.status = Some(WorkflowStatus {
+            phase: Some(phase),
+            nodes: nodes.into_iter().collect::<BTreeMap<_, _>>(),
+            ..WorkflowStatus::default()
+        });
+        workflow
+    }
+
+    fn names() -> Vec<String> {
+        ["fetch", "train", "report"].map(String::from).to_vec()
+    }
+
+    #[test]
+    fn phases_become_run_and_task_states_with_attempts() {
+        let w = workflow(
+            Phase::Failed,
+            false,
+            vec![
+                node("a", "w", "DAG", Phase::Failed, &["b"]),
+                node("b", "fetch", "Pod", Phase::Succeeded, &[]),
+                node("c", "train", "Retry", Phase::Failed, &["c0", "c1", "c2"]),
+                node("c0", "train(0)", "Pod", Phase::Failed, &[]),
+                node("c1", "train(1)", "Pod", Phase::Failed, &[]),
+                node("c2", "train(2)", "Pod", Phase::Failed, &[]),
+            ],
+        );
+        let state = run_state(&w, &names());
+        assert_eq!(state.status, RunStatus::Failed);
+        let got: Vec<(RunStatus, u32)> = state.tasks.iter().map(|t| (t.status, t.attempts)).collect();
+        assert_eq!(got, [(RunStatus::Succeeded, 1), (RunStatus::Failed, 3), (RunStatus::Cancelled, 0)]);
+        assert!(state.tasks[0].finished_at.is_some());
+    }
+
+    #[test]
+    fn a_stopped_workflow_is_cancelled_and_skips_stay_skipped() {
+        let w = workflow(
+            Phase::Failed,
+            true,
+            vec![node("b", "fetch", "Pod", Phase::Failed, &[]), node("c", "report", "Skipped", Phase::Skipped, &[])],
+        );
+        let state = run_state(&w, &names());
+        assert_eq!(state.status, RunStatus::Cancelled);
+        let got: Vec<RunStatus> = state.tasks.iter().map(|t| t.status).collect();
+        assert_eq!(got, [RunStatus::Cancelled, RunStatus::Cancelled, RunStatus::Skipped]);
+        let running = workflow(Phase::Running, false, vec![node("b", "fetch", "Pod", Phase::Running, &[])]);
+        let got: Vec<RunStatus> = run_state(&running, &names()).tasks.iter().map(|t| t.status).collect();
+        assert_eq!(got, [RunStatus::Running, RunStatus::Pending, RunStatus::Pending]);
+    }
+}

@@ -1,0 +1,118 @@
+//! Runs on the real control plane, followed through one watch: a pipeline to its end, a
+//! stopped one cancelled and cleared, a failing task retried with backoff.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use app::model::RunStatus;
+use cubist_kube::argo::{Backoff, RetryStrategy, Workflow};
+use cubist_kube::run_state::{RunState, run_state};
+use cubist_kube::testenv;
+use cubist_kube::workflow::{self, RUN_LABEL};
+use cubist_kube::workflows;
+use futures_util::StreamExt;
+use k8s_openapi::api::core::v1::Pod;
+use kube::api::ListParams;
+use kube::{Api, Client};
+
+/// Follows the watch until `done` holds for the run's state; returns that state.
+async fn follow(client: &Client, workflow: &Workflow, tasks: &[String], done: impl Fn(&RunState) -> bool) -> RunState {
+    let (name, namespace) = (workflow.metadata.name.clone(), workflow.metadata.namespace.clone());
+    let mut events = workflows::watch(client);
+    let wait = async {
+        while let Some(event) = events.next().await {
+            let Ok(seen) = event else { continue };
+            if seen.metadata.name == name && seen.metadata.namespace == namespace {
+                let state = run_state(&seen, tasks);
+                if done(&state) {
+                    return state;
+                }
+            }
+        }
+        panic!("the watch ended");
+    };
+    tokio::time::timeout(Duration::from_secs(120), wait).await.expect("the run did not get there in time")
+}
+
+fn finished(state: &RunState) -> bool {
+    !matches!(state.status, RunStatus::Pending | RunStatus::Running)
+}
+
+async fn setup(prefix: &str, run_id: &str) -> (Client, String, Workflow, Vec<String>) {
+    let plane = testenv::shared().unwrap();
+    let client = plane.client().await.unwrap();
+    let namespace = plane.namespace(&client, prefix).await.unwrap();
+    let (_, plan) = common::demo_plans(run_id).remove(0);
+    let tasks = plan.tasks.iter().map(|t| t.name.clone()).collect();
+    let mut target = common::target(&namespace);
+    target.retry_backoff_secs = 1;
+    (client, namespace, workflow::render(&plan, &target), tasks)
+}
+
+#[tokio::test]
+async fn a_run_is_followed_to_its_end_through_the_watch() {
+    let (client, _, rendered, tasks) = setup("follow", "a0000000000000000000000000000001").await;
+    let watching = follow(&client, &rendered, &tasks, finished);
+    workflows::submit(&client, &rendered).await.unwrap();
+    let state = watching.await;
+    assert_eq!(state.status, RunStatus::Succeeded, "{state:?}");
+    for task in &state.tasks {
+        assert_eq!((task.status, task.attempts), (RunStatus::Succeeded, 1), "{task:?}");
+        assert!(task.started_at.is_some() && task.finished_at.is_some(), "{task:?}");
+    }
+    let order: Vec<_> = state.tasks.iter().map(|t| t.started_at.unwrap()).collect();
+    assert!(order.windows(2).all(|w| w[0] <= w[1]), "a chain runs in order: {order:?}");
+}
+
+#[tokio::test]
+async fn a_stopped_run_is_cancelled_and_cleared() {
+    let run_id = "a0000000000000000000000000000002";
+    let (client, namespace, mut rendered, tasks) = setup("stop", run_id).await;
+    let first = rendered.spec.templates.iter_mut().find(|t| t.name == workflow::task_template(&tasks[0])).unwrap();
+    let metadata = first.metadata.get_or_insert_with(Default::default);
+    metadata.annotations.insert("pod-complete.stage.kwok.x-k8s.io/delay".into(), "300s".into());
+    workflows::submit(&client, &rendered).await.unwrap();
+    follow(&client, &rendered, &tasks, |s| s.tasks[0].status == RunStatus::Running).await;
+
+    assert_eq!(workflows::terminate(&client, &namespace, run_id).await.unwrap(), 1);
+    let state = follow(&client, &rendered, &tasks, finished).await;
+    assert_eq!(state.status, RunStatus::Cancelled, "{state:?}");
+    assert!(state.tasks.iter().all(|t| t.status == RunStatus::Cancelled), "{state:?}");
+
+    workflows::clear(&client, &namespace, run_id).await.unwrap();
+    let of_run = ListParams::default().labels(&format!("{RUN_LABEL}={run_id}"));
+    for _ in 0..100 {
+        let left = Api::<Workflow>::namespaced(client.clone(), &namespace).list(&of_run).await.unwrap().items.len()
+            + Api::<Pod>::namespaced(client.clone(), &namespace).list(&of_run).await.unwrap().items.len();
+        if left == 0 {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    panic!("the run's workflow or pods are still there");
+}
+
+#[tokio::test]
+async fn a_failing_task_is_retried_with_backoff_then_fails_the_run() {
+    let (client, _, mut rendered, tasks) = setup("retry", "a0000000000000000000000000000003").await;
+    let first = rendered.spec.templates.iter_mut().find(|t| t.name == workflow::task_template(&tasks[0])).unwrap();
+    first.retry_strategy = Some(RetryStrategy {
+        limit: 2,
+        retry_policy: Some("Always".into()),
+        backoff: Some(Backoff { duration: "1s".into(), factor: 2 }),
+    });
+    let metadata = first.metadata.get_or_insert_with(Default::default);
+    metadata
+        .labels
+        .extend(BTreeMap::from([("pod-container-running-failed.stage.kwok.x-k8s.io".to_owned(), "true".to_owned())]));
+    let watching = follow(&client, &rendered, &tasks, finished);
+    workflows::submit(&client, &rendered).await.unwrap();
+    let state = watching.await;
+    assert_eq!(state.status, RunStatus::Failed, "{state:?}");
+    assert_eq!((state.tasks[0].status, state.tasks[0].attempts), (RunStatus::Failed, 3), "{state:?}");
+    assert_eq!(state.tasks[1].status, RunStatus::Cancelled, "downstream never ran: {state:?}");
+}
