@@ -25,7 +25,8 @@ build_testenv() {
   mkdir -p "$TESTENV_BIN"
   local line dir program package stamp ldflags k8s_version
   # Kubernetes programs report their version only when the build says it.
-  k8s_version="$(awk '$1 == "require" && $2 == "k8s.io/kubernetes" { print $3 }' "$ROOT/testenv/kubernetes/go.mod")"
+  k8s_version="$(cd "$ROOT/testenv/kubernetes" && go list -m -f '{{.Version}}' k8s.io/kubernetes)"
+  [ -n "$k8s_version" ] || fail "cannot read the Kubernetes version of testenv/kubernetes/go.mod"
   for line in "${TESTENV_PROGRAMS[@]}"; do
     read -r dir program package <<<"$line"
     ldflags=""

@@ -5,6 +5,7 @@
 
 pub mod argo;
 pub mod clusters;
+pub mod pods;
 pub mod run_state;
 #[cfg(feature = "testenv")]
 pub mod testenv;

@@ -6,6 +6,7 @@ use app::model::RunStatus;
 use chrono::{DateTime, Utc};
 
 use crate::argo::{NodeStatus, Phase, Workflow};
+use crate::workflows::STOPPED_AT;
 
 /// One task of a run as the cluster reports it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,6 +34,7 @@ fn time(text: Option<&String>) -> Option<DateTime<Utc>> {
     text.and_then(|t| DateTime::parse_from_rfc3339(t).ok()).map(|t| t.with_timezone(&Utc))
 }
 
+/// `stopped`: the failure came with or after Cubist's stop, not before it.
 fn status_of(phase: Option<Phase>, stopped: bool, done: bool) -> RunStatus {
     match phase {
         Some(Phase::Succeeded) => RunStatus::Succeeded,
@@ -41,7 +43,8 @@ fn status_of(phase: Option<Phase>, stopped: bool, done: bool) -> RunStatus {
         Some(Phase::Omitted) => RunStatus::Cancelled,
         Some(Phase::Failed | Phase::Error) if stopped => RunStatus::Cancelled,
         Some(Phase::Failed | Phase::Error) => RunStatus::Failed,
-        Some(Phase::Running) if stopped && done => RunStatus::Cancelled,
+        // The workflow ended around it (stopped, deadline): it will not finish.
+        Some(Phase::Running) if done => RunStatus::Cancelled,
         Some(Phase::Running) => RunStatus::Running,
         Some(Phase::Pending | Phase::Unknown) | None if done => RunStatus::Cancelled,
         Some(Phase::Pending | Phase::Unknown) | None => RunStatus::Pending,
@@ -58,14 +61,30 @@ fn task_node<'a>(workflow: &'a Workflow, task: &str) -> Option<&'a NodeStatus> {
 /// The state of the run `workflow` carries, its tasks in the order of `tasks`.
 pub fn run_state(workflow: &Workflow, tasks: &[String]) -> RunState {
     let status = workflow.status.clone().unwrap_or_default();
+    let stopped_at = workflow
+        .metadata
+        .annotations
+        .as_ref()
+        .and_then(|a| a.get(STOPPED_AT))
+        .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+        .map(|t| t.with_timezone(&Utc));
     let stopped = workflow.spec.shutdown.is_some();
+    // Whether something that ended at `finished` ended by the stop (a stop of unknown time
+    // counts for everything).
+    let by_stop = |finished: Option<DateTime<Utc>>| {
+        stopped
+            && match (stopped_at, finished) {
+                (Some(at), Some(finished)) => finished >= at,
+                _ => true,
+            }
+    };
     let done = status.phase.is_some_and(Phase::is_final);
     let tasks = tasks
         .iter()
         .map(|name| match task_node(workflow, name) {
             Some(node) => TaskState {
                 name: name.clone(),
-                status: status_of(node.phase, stopped, done),
+                status: status_of(node.phase, by_stop(time(node.finished_at.as_ref())), done),
                 started_at: time(node.started_at.as_ref()),
                 finished_at: time(node.finished_at.as_ref()),
                 message: node.message.clone().unwrap_or_default(),
@@ -149,6 +168,16 @@ mod tests {
         let got: Vec<(RunStatus, u32)> = state.tasks.iter().map(|t| (t.status, t.attempts)).collect();
         assert_eq!(got, [(RunStatus::Succeeded, 1), (RunStatus::Failed, 3), (RunStatus::Cancelled, 0)]);
         assert!(state.tasks[0].finished_at.is_some());
+    }
+
+    #[test]
+    fn a_task_that_failed_before_the_stop_stays_failed() {
+        let mut w = workflow(Phase::Failed, true, vec![node("b", "fetch", "Pod", Phase::Failed, &[])]);
+        let stop = |at: &str| BTreeMap::from([(STOPPED_AT.to_owned(), at.to_owned())]);
+        w.metadata.annotations = Some(stop("2026-12-02T03:00:10Z"));
+        assert_eq!(run_state(&w, &names()).tasks[0].status, RunStatus::Failed, "it failed at 03:00:05");
+        w.metadata.annotations = Some(stop("2026-12-02T03:00:02Z"));
+        assert_eq!(run_state(&w, &names()).tasks[0].status, RunStatus::Cancelled);
     }
 
     #[test]

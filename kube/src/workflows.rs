@@ -6,6 +6,8 @@ use futures_util::{Stream, StreamExt};
 use k8s_openapi::api::core::v1::Pod;
 use kube::api::{DeleteParams, ListParams, Patch, PatchParams, PostParams};
 use kube::runtime::{WatchStreamExt, watcher};
+
+use crate::argo::Phase;
 use kube::{Api, Client};
 use serde::Serialize;
 
@@ -23,9 +25,18 @@ fn of_run(run_id: &str) -> ListParams {
     ListParams::default().labels(&format!("{RUN_LABEL}={run_id}"))
 }
 
+/// The annotation saying when Cubist stopped a Workflow (what failed after it was stopped).
+pub const STOPPED_AT: &str = "cubist.dev/stopped-at";
+
 #[derive(Debug, Serialize)]
 struct ShutdownPatch {
+    metadata: StopMark,
     spec: Shutdown,
+}
+
+#[derive(Debug, Serialize)]
+struct StopMark {
+    annotations: std::collections::BTreeMap<&'static str, String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -33,18 +44,25 @@ struct Shutdown {
     shutdown: &'static str,
 }
 
-/// Stops the run's Workflows at once (running pods are killed, nothing more starts);
-/// returns how many there were.
+/// Stops the run's unfinished Workflows at once (running pods are killed, nothing more
+/// starts), noting when; returns how many were stopped.
 pub async fn terminate(client: &Client, namespace: &str, run_id: &str) -> Result<usize, kube::Error> {
     let api = Api::<Workflow>::namespaced(client.clone(), namespace);
     let found = api.list(&of_run(run_id)).await?;
-    let patch = ShutdownPatch { spec: Shutdown { shutdown: "Terminate" } };
+    let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let patch = ShutdownPatch {
+        metadata: StopMark { annotations: std::collections::BTreeMap::from([(STOPPED_AT, now)]) },
+        spec: Shutdown { shutdown: "Terminate" },
+    };
+    let mut stopped = 0;
     for workflow in &found.items {
-        if let Some(name) = &workflow.metadata.name {
+        let finished = workflow.status.as_ref().and_then(|s| s.phase).is_some_and(Phase::is_final);
+        if let (Some(name), false) = (&workflow.metadata.name, finished) {
             api.patch(name, &PatchParams::default(), &Patch::Merge(&patch)).await?;
+            stopped += 1;
         }
     }
-    Ok(found.items.len())
+    Ok(stopped)
 }
 
 /// Deletes everything carrying the run id in `namespace`: its Workflows and pods.
@@ -55,8 +73,27 @@ pub async fn clear(client: &Client, namespace: &str, run_id: &str) -> Result<(),
     Ok(())
 }
 
-/// Every change to a Workflow Cubist made (all namespaces), as it happens.
-pub fn watch(client: &Client) -> impl Stream<Item = Result<Workflow, watcher::Error>> + Send + use<> {
+/// What happened to a Workflow.
+#[derive(Debug, Clone)]
+pub enum WorkflowEvent {
+    /// Created or changed (also every Workflow listed when the watch starts again).
+    Changed(Workflow),
+    /// Removed, by Cubist or by anyone else.
+    Deleted(Workflow),
+}
+
+/// Every change to a Workflow Cubist made (all namespaces), as it happens, deletions too.
+pub fn watch(client: &Client) -> impl Stream<Item = Result<WorkflowEvent, watcher::Error>> + Send + use<> {
     let api = Api::<Workflow>::all(client.clone());
-    watcher(api, watcher::Config::default().labels(RUN_LABEL)).default_backoff().applied_objects().boxed()
+    watcher(api, watcher::Config::default().labels(RUN_LABEL))
+        .default_backoff()
+        .filter_map(|event| async move {
+            match event {
+                Ok(watcher::Event::Apply(w) | watcher::Event::InitApply(w)) => Some(Ok(WorkflowEvent::Changed(w))),
+                Ok(watcher::Event::Delete(w)) => Some(Ok(WorkflowEvent::Deleted(w))),
+                Ok(watcher::Event::Init | watcher::Event::InitDone) => None,
+                Err(e) => Some(Err(e)),
+            }
+        })
+        .boxed()
 }

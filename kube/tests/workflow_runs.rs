@@ -15,7 +15,7 @@ use cubist_kube::testenv;
 use cubist_kube::workflow::{self, RUN_LABEL};
 use cubist_kube::workflows;
 use futures_util::StreamExt;
-use k8s_openapi::api::core::v1::Pod;
+use k8s_openapi::api::core::v1::{Pod, ServiceAccount};
 use kube::api::ListParams;
 use kube::{Api, Client};
 
@@ -25,7 +25,7 @@ async fn follow(client: &Client, workflow: &Workflow, tasks: &[String], done: im
     let mut events = workflows::watch(client);
     let wait = async {
         while let Some(event) = events.next().await {
-            let Ok(seen) = event else { continue };
+            let Ok(workflows::WorkflowEvent::Changed(seen)) = event else { continue };
             if seen.metadata.name == name && seen.metadata.namespace == namespace {
                 let state = run_state(&seen, tasks);
                 if done(&state) {
@@ -115,4 +115,45 @@ async fn a_failing_task_is_retried_with_backoff_then_fails_the_run() {
     assert_eq!(state.status, RunStatus::Failed, "{state:?}");
     assert_eq!((state.tasks[0].status, state.tasks[0].attempts), (RunStatus::Failed, 3), "{state:?}");
     assert_eq!(state.tasks[1].status, RunStatus::Cancelled, "downstream never ran: {state:?}");
+}
+
+#[tokio::test]
+async fn a_single_task_runs_as_a_pod_of_its_own_on_its_machines() {
+    let plane = testenv::shared().unwrap();
+    let client = plane.client().await.unwrap();
+    let namespace = plane.namespace(&client, "single").await.unwrap();
+    let mut plan = common::kitchen_sink("run-42-1");
+    plan.tasks.truncate(1);
+    // The kitchen sink's mounts need claims, config maps and secrets this namespace lacks.
+    plan.tasks[0].mounts.retain(|m| m.mount_path == "/mnt" || m.mount_path == "/dev/shm");
+    let pod = cubist_kube::pods::single_task_pod(&plan, &plan.tasks[0], &common::target(&namespace));
+    assert_eq!(pod.metadata.name.as_deref(), Some("run-42-1"));
+    // The template's service account must exist: the API server checks.
+    let account = ServiceAccount {
+        metadata: kube::api::ObjectMeta { name: Some("trainer".into()), ..Default::default() },
+        ..Default::default()
+    };
+    Api::<ServiceAccount>::namespaced(client.clone(), &namespace).create(&Default::default(), &account).await.unwrap();
+    let pods: Api<Pod> = Api::namespaced(client.clone(), &namespace);
+    pods.create(&Default::default(), &pod).await.unwrap();
+    let ended = |p: Option<&Pod>| {
+        p.and_then(|p| p.status.as_ref()?.phase.as_deref())
+            .is_some_and(|phase| phase == "Succeeded" || phase == "Failed")
+    };
+    tokio::time::timeout(
+        Duration::from_secs(60),
+        kube::runtime::wait::await_condition(pods.clone(), "run-42-1", ended),
+    )
+    .await
+    .expect("the pod did not end")
+    .unwrap();
+    let ran = pods.get("run-42-1").await.unwrap();
+    assert_eq!(ran.status.unwrap().phase.as_deref(), Some("Succeeded"));
+    assert_eq!(
+        ran.spec.unwrap().node_name.as_deref(),
+        Some("gpu-v100"),
+        "two V100s, a train task of groups public or research"
+    );
+    assert_eq!(ran.metadata.labels.unwrap()[RUN_LABEL], "run-42-1");
+    workflows::clear(&client, &namespace, "run-42-1").await.unwrap();
 }

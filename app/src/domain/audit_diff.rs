@@ -112,7 +112,7 @@ fn mask_url_credentials(text: &str) -> String {
     while let Some(i) = rest.find("://") {
         let (head, tail) = rest.split_at(i + 3);
         out.push_str(head);
-        let end = tail.find(|c: char| c == '/' || c.is_whitespace()).unwrap_or(tail.len());
+        let end = tail.find(char::is_whitespace).unwrap_or(tail.len());
         match tail[..end].rfind('@') {
             Some(at) => {
                 out.push_str(REDACTED);
@@ -181,9 +181,9 @@ mod tests {
             assert!(!text.contains(secret), "{secret} leaked: {text}");
         }
         assert!(text.contains("A=2"), "{text}");
-        let tasks = json!({"tasks": [{"args": {"--db-password": "hunter2", "--api-key": "k-123", "--url": "postgres://u:pw9@db/x"}}]});
+        let tasks = json!({"tasks": [{"args": {"--db-password": "hunter2", "--api-key": "k-123", "--url": "postgres://u:pw9@db/x", "--mirror": "https://u:p/w8@m/x"}}]});
         let text = serde_json::to_string(&diff(None, Some(&tasks))).unwrap();
-        for secret in ["hunter2", "k-123", "pw9"] {
+        for secret in ["hunter2", "k-123", "pw9", "w8"] {
             assert!(!text.contains(secret), "{secret} leaked from a new list: {text}");
         }
         assert!(text.contains("postgres://[redacted]@db/x"), "{text}");

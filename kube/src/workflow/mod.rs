@@ -7,18 +7,17 @@
 mod names;
 mod placement;
 mod resources;
+pub mod task_container;
 mod volumes;
 
 use std::collections::BTreeMap;
 
 use app::domain::plan::{Plan, TaskPlan};
-use k8s_openapi::api::core::v1::{
-    Container, EnvVar, EnvVarSource, LocalObjectReference, ObjectFieldSelector, SecurityContext, Volume,
-};
+use k8s_openapi::api::core::v1::{LocalObjectReference, Volume};
 use kube::api::ObjectMeta;
 
 pub use names::{label_value, slug};
-pub use placement::PIPELINE_LABEL;
+pub use placement::{PIPELINE_LABEL, placement as task_placement};
 pub use resources::GpuResources;
 
 use crate::argo::{Backoff, DagTask, DagTemplate, RetryStrategy, Template, TemplateMetadata, Workflow, WorkflowSpec};
@@ -113,66 +112,16 @@ fn dag(plan: &Plan) -> Template {
     Template { name: ENTRYPOINT.into(), dag: Some(DagTemplate { tasks }), ..Template::default() }
 }
 
-fn env(name: &str, value: &str) -> EnvVar {
-    EnvVar { name: name.into(), value: Some(value.into()), ..EnvVar::default() }
-}
-
-/// The pod's own names, from the downward API.
-fn pod_env() -> Vec<EnvVar> {
-    [
-        ("K8S_NODE_NAME", "spec.nodeName"),
-        ("K8S_POD_NAMESPACE", "metadata.namespace"),
-        ("K8S_POD_IP", "status.podIP"),
-        ("K8S_HOST_IP", "status.hostIP"),
-        ("K8S_POD_NAME", "metadata.name"),
-    ]
-    .into_iter()
-    .map(|(name, path)| EnvVar {
-        name: name.into(),
-        value_from: Some(EnvVarSource {
-            field_ref: Some(ObjectFieldSelector { field_path: path.into(), ..ObjectFieldSelector::default() }),
-            ..EnvVarSource::default()
-        }),
-        ..EnvVar::default()
-    })
-    .collect()
-}
-
 fn container_template(
     plan: &Plan,
     task: &TaskPlan,
     target: &Target,
     volumes: &mut BTreeMap<String, Volume>,
 ) -> Template {
-    let (requirements, gpu_env) = resources::requirements(&task.resources, &target.gpu_resources);
-    let mut mounts = Vec::new();
-    for mount in &task.mounts {
-        let (volume, volume_mount) = volumes::volume_of(mount, &task.mount_user);
+    let (container, task_volumes) = task_container::container(task, target);
+    for volume in task_volumes {
         volumes.entry(volume.name.clone()).or_insert(volume);
-        mounts.push(volume_mount);
     }
-    // The pod's names first, so the task's own variables may use them (`$(K8S_POD_NAME)`).
-    let mut variables = pod_env();
-    variables.extend(task.env.iter().map(|(k, v)| env(k, v)));
-    variables.extend(gpu_env);
-    let (program, args) = match task.argv.split_first() {
-        Some((program, args)) => (vec![program.clone()], args.to_vec()),
-        None => (Vec::new(), Vec::new()),
-    };
-    let container = Container {
-        name: "main".into(),
-        image: Some(task.image.clone()),
-        command: Some(program),
-        args: (!args.is_empty()).then_some(args),
-        working_dir: task.workdir.clone(),
-        env: Some(variables),
-        resources: Some(requirements),
-        volume_mounts: (!mounts.is_empty()).then_some(mounts),
-        security_context: task
-            .privileged
-            .then(|| SecurityContext { privileged: Some(true), ..SecurityContext::default() }),
-        ..Container::default()
-    };
     let (node_selector, affinity) = placement::placement(&task.node_selector, plan.pipeline_id);
     let labels = task.labels.iter().map(|(k, v)| (k.clone(), label_value(v))).collect();
     let annotations = BTreeMap::from([("cubist.dev/task-label".to_owned(), task.label.clone())]);

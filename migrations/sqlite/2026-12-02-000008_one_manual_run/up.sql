@@ -1,7 +1,9 @@
 -- At most one manual run of a pipeline is pending or running: two starts at the same
 -- instant cannot both win. Runs left active by older versions keep only the newest; the
 -- others end cancelled, with their unfinished tasks.
-CREATE TEMPORARY TABLE replaced_runs AS
+UPDATE run_tasks SET status = 'cancelled', message = 'cancelled: a newer manual run of its pipeline replaced it',
+    finished_at = CURRENT_TIMESTAMP
+WHERE status IN ('pending', 'running') AND run_pk IN (
     SELECT id FROM runs
     WHERE kind = 'manual' AND status IN ('pending', 'running')
       AND id NOT IN (
@@ -10,13 +12,17 @@ CREATE TEMPORARY TABLE replaced_runs AS
           WHERE kind = 'manual' AND status IN ('pending', 'running')
           GROUP BY pipeline_id
         ) AS latest
-      );
-UPDATE run_tasks SET status = 'cancelled', message = 'cancelled: a newer manual run of its pipeline replaced it',
-    finished_at = CURRENT_TIMESTAMP
-WHERE run_pk IN (SELECT id FROM replaced_runs) AND status IN ('pending', 'running');
+      )
+);
 UPDATE runs SET status = 'cancelled', message = 'cancelled: a newer manual run of its pipeline replaced it',
     finished_at = CURRENT_TIMESTAMP
-WHERE id IN (SELECT id FROM replaced_runs);
-DROP TABLE replaced_runs;
+WHERE kind = 'manual' AND status IN ('pending', 'running')
+  AND id NOT IN (
+    SELECT newest FROM (
+      SELECT MAX(id) AS newest FROM runs
+      WHERE kind = 'manual' AND status IN ('pending', 'running')
+      GROUP BY pipeline_id
+    ) AS latest
+  );
 CREATE UNIQUE INDEX runs_one_active_manual ON runs (pipeline_id)
     WHERE kind = 'manual' AND status IN ('pending', 'running');
