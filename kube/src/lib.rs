@@ -6,6 +6,7 @@
 pub mod argo;
 pub mod clusters;
 pub mod pods;
+pub mod registry_secrets;
 pub mod run_state;
 #[cfg(feature = "testenv")]
 pub mod testenv;
