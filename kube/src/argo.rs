@@ -146,6 +146,10 @@ pub struct WorkflowStatus {
     pub finished_at: Option<String>,
     #[serde(default)]
     pub nodes: BTreeMap<String, NodeStatus>,
+    /// The nodes, gzipped and base64-encoded, when Argo compressed a large status (`nodes`
+    /// is then empty).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compressed_nodes: Option<String>,
 }
 
 /// One node of a running Workflow: the DAG, a task, or a retry attempt of it.

@@ -2,10 +2,16 @@
 //! status vocabulary of runs, each task with its attempts and times. A workflow that was
 //! told to stop (`shutdown`) ends `cancelled`, as do the tasks it stopped or never started.
 
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::io::Read;
+
 use app::model::RunStatus;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
 use chrono::{DateTime, Utc};
 
-use crate::argo::{NodeStatus, Phase, Workflow};
+use crate::argo::{NodeStatus, Phase, Workflow, WorkflowStatus};
 use crate::workflows::STOPPED_AT;
 
 /// One task of a run as the cluster reports it.
@@ -53,9 +59,24 @@ fn status_of(phase: Option<Phase>, stopped: bool, done: bool) -> RunStatus {
 
 /// The node of each task: the one named after it (a retried task's attempts are its
 /// children, named `<task>(<n>)`).
-fn task_node<'a>(workflow: &'a Workflow, task: &str) -> Option<&'a NodeStatus> {
-    let nodes = &workflow.status.as_ref()?.nodes;
+fn task_node<'a>(nodes: &'a BTreeMap<String, NodeStatus>, task: &str) -> Option<&'a NodeStatus> {
     nodes.values().find(|n| n.display_name == task && matches!(n.kind.as_str(), "Pod" | "Retry" | "Skipped"))
+}
+
+/// The status's nodes, unpacked when Argo compressed them (gzip, then base64).
+fn nodes_of(status: &WorkflowStatus) -> Cow<'_, BTreeMap<String, NodeStatus>> {
+    let Some(packed) = status.compressed_nodes.as_deref().filter(|_| status.nodes.is_empty()) else {
+        return Cow::Borrowed(&status.nodes);
+    };
+    let unpacked = STANDARD.decode(packed.trim()).ok().and_then(|gzipped| {
+        let mut json = Vec::new();
+        flate2::read::GzDecoder::new(gzipped.as_slice()).read_to_end(&mut json).ok()?;
+        serde_json::from_slice(&json).ok()
+    });
+    if unpacked.is_none() {
+        tracing::warn!("a workflow's compressed node list could not be read");
+    }
+    Cow::Owned(unpacked.unwrap_or_default())
 }
 
 /// The state of the run `workflow` carries, its tasks in the order of `tasks`.
@@ -79,9 +100,10 @@ pub fn run_state(workflow: &Workflow, tasks: &[String]) -> RunState {
             }
     };
     let done = status.phase.is_some_and(Phase::is_final);
+    let nodes = nodes_of(&status);
     let tasks = tasks
         .iter()
-        .map(|name| match task_node(workflow, name) {
+        .map(|name| match task_node(&nodes, name) {
             Some(node) => TaskState {
                 name: name.clone(),
                 status: status_of(node.phase, by_stop(time(node.finished_at.as_ref())), done),
@@ -115,10 +137,10 @@ pub fn run_state(workflow: &Workflow, tasks: &[String]) -> RunState {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
+    use std::io::Write;
 
     use super::*;
-    use crate::argo::{WorkflowSpec, WorkflowStatus};
+    use crate::argo::WorkflowSpec;
 
     fn node(id: &str, name: &str, kind: &str, phase: Phase, children: &[&str]) -> (String, NodeStatus) {
         let node = NodeStatus {
@@ -168,6 +190,20 @@ mod tests {
         let got: Vec<(RunStatus, u32)> = state.tasks.iter().map(|t| (t.status, t.attempts)).collect();
         assert_eq!(got, [(RunStatus::Succeeded, 1), (RunStatus::Failed, 3), (RunStatus::Cancelled, 0)]);
         assert!(state.tasks[0].finished_at.is_some());
+    }
+
+    #[test]
+    fn compressed_node_lists_are_read() {
+        let plain = workflow(Phase::Succeeded, false, vec![node("b", "fetch", "Pod", Phase::Succeeded, &[])]);
+        let mut status = plain.status.clone().unwrap();
+        let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        gzip.write_all(&serde_json::to_vec(&status.nodes).unwrap()).unwrap();
+        status.compressed_nodes = Some(STANDARD.encode(gzip.finish().unwrap()));
+        status.nodes.clear();
+        let mut packed = plain.clone();
+        packed.status = Some(status);
+        assert_eq!(run_state(&packed, &names()), run_state(&plain, &names()));
+        assert_eq!(run_state(&packed, &names()).tasks[0].status, RunStatus::Succeeded);
     }
 
     #[test]
