@@ -10,15 +10,14 @@ use serde_json::{Value, json};
 
 use common::{ADMIN_PASSWORD, Backend, Client, TestApp};
 
+/// The raw answer to the administrator's password sign-in (headers included).
+async fn admin_login(app: &TestApp) -> reqwest::Response {
+    let body = json!({"username": "admin", "password": ADMIN_PASSWORD});
+    app.anonymous().http.post(format!("{}/api/v1/auth/login", app.base)).json(&body).send().await.unwrap()
+}
+
 on_both_backends!(password_login_sets_http_only_session_and_csrf_cookies, async |app: TestApp| {
-    let client = app.anonymous();
-    let resp = client
-        .http
-        .post(format!("{}/api/v1/auth/login", app.base))
-        .json(&json!({"username": "admin", "password": ADMIN_PASSWORD}))
-        .send()
-        .await
-        .unwrap();
+    let resp = admin_login(&app).await;
     assert_eq!(resp.status(), StatusCode::OK);
     let cookies: Vec<String> =
         resp.headers().get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_owned()).collect();
@@ -33,17 +32,9 @@ on_both_backends!(password_login_sets_http_only_session_and_csrf_cookies, async 
     assert!(user.get("password_hash").is_none() && !user.to_string().contains("argon2"));
 });
 
-#[tokio::test]
-async fn an_https_public_url_makes_cookies_secure_and_asks_for_hsts() {
-    let app = TestApp::spawn_with(Backend::Sqlite, |c| c.public_url = Some("https://cubist.example.com".into())).await;
-    let resp = app
-        .anonymous()
-        .http
-        .post(format!("{}/api/v1/auth/login", app.base))
-        .json(&json!({"username": "admin", "password": ADMIN_PASSWORD}))
-        .send()
-        .await
-        .unwrap();
+async fn an_https_public_url_makes_cookies_secure_and_asks_for_hsts(backend: Backend) {
+    let app = TestApp::spawn_with(backend, |c| c.public_url = Some("https://cubist.example.com".into())).await;
+    let resp = admin_login(&app).await;
     assert_eq!(resp.status(), StatusCode::OK);
     let hsts = resp.headers()["strict-transport-security"].to_str().unwrap().to_owned();
     assert!(hsts.starts_with("max-age=31536000"), "{hsts}");
@@ -51,6 +42,16 @@ async fn an_https_public_url_makes_cookies_secure_and_asks_for_hsts() {
         let cookie = cookie.to_str().unwrap();
         assert!(cookie.contains("Secure"), "{cookie}");
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn https_public_url_sqlite() {
+    an_https_public_url_makes_cookies_secure_and_asks_for_hsts(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn https_public_url_postgres() {
+    an_https_public_url_makes_cookies_secure_and_asks_for_hsts(Backend::Postgres).await;
 }
 
 on_both_backends!(wrong_credentials_are_refused_alike, async |app: TestApp| {

@@ -12,11 +12,10 @@ use serde_json::Value;
 
 use common::{Backend, TestApp};
 
-#[tokio::test]
-async fn administrators_see_which_clusters_answer() {
+async fn administrators_see_which_clusters_answer(backend: Backend) {
     let plane = testenv::shared().unwrap();
     let kubeconfig = plane.kubeconfig.clone();
-    let app = TestApp::spawn_with(Backend::Sqlite, move |c| {
+    let app = TestApp::spawn_with(backend, move |c| {
         c.clusters = ["testenv", "local", "gpu-east", "offline"].map(String::from).to_vec();
         c.cluster_settings = vec![
             ClusterSettings { name: "testenv".into(), source: Source::Kubeconfig { path: kubeconfig, context: None } },
@@ -41,4 +40,14 @@ async fn administrators_see_which_clusters_answer() {
 
     let (status, _) = app.user("gus").await.get("/api/v1/clusters").await;
     assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clusters_sqlite() {
+    administrators_see_which_clusters_answer(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clusters_postgres() {
+    administrators_see_which_clusters_answer(Backend::Postgres).await;
 }

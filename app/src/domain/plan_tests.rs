@@ -16,20 +16,7 @@ fn ctx() -> RunContext {
 
 /// A template the first start seeds, as the plan sees it.
 fn seeded(name: &str) -> TemplateSpec {
-    let seed = SEED_TEMPLATES.iter().find(|t| t.name == name).unwrap();
-    TemplateSpec {
-        name: name.into(),
-        image: seed.image.into(),
-        image_entrypoint: String::new(),
-        workdir: String::new(),
-        command: seed.command.into(),
-        env: String::new(),
-        volume_mount: String::new(),
-        privileged: false,
-        service_account: String::new(),
-        args: seed.schema(),
-        pull_secret: None,
-    }
+    SEED_TEMPLATES.iter().find(|t| t.name == name).unwrap().spec()
 }
 
 fn task(id: i64, name: &str, template: TemplateSpec, args: serde_json::Value) -> TaskSpec {

@@ -2,6 +2,7 @@
 //! server's seed and by the plan snapshot tests, so the snapshots show what users get.
 
 use crate::domain::arg_schema::ArgSchema;
+use crate::domain::plan::TemplateSpec;
 
 /// A seeded job template: its image, command and one text argument with a default.
 #[derive(Debug, Clone, Copy)]
@@ -41,6 +42,23 @@ impl SeedTemplate {
             {"name": self.arg, "type": "text", "label": self.arg, "default": self.default, "description": self.description}
         ]}]))
         .unwrap_or_default()
+    }
+
+    /// The template as plans see it right after the first start.
+    pub fn spec(&self) -> TemplateSpec {
+        TemplateSpec {
+            name: self.name.into(),
+            image: self.image.into(),
+            image_entrypoint: String::new(),
+            workdir: String::new(),
+            command: self.command.into(),
+            env: String::new(),
+            volume_mount: String::new(),
+            privileged: false,
+            service_account: String::new(),
+            args: self.schema(),
+            pull_secret: None,
+        }
     }
 }
 

@@ -23,20 +23,7 @@ pub fn context(run_id: &str) -> RunContext {
 
 /// A seeded template as plans see it.
 pub fn seeded(name: &str) -> TemplateSpec {
-    let seed = SEED_TEMPLATES.iter().find(|t| t.name == name).unwrap();
-    TemplateSpec {
-        name: name.into(),
-        image: seed.image.into(),
-        image_entrypoint: String::new(),
-        workdir: String::new(),
-        command: seed.command.into(),
-        env: String::new(),
-        volume_mount: String::new(),
-        privileged: false,
-        service_account: String::new(),
-        args: seed.schema(),
-        pull_secret: None,
-    }
+    SEED_TEMPLATES.iter().find(|t| t.name == name).unwrap().spec()
 }
 
 pub fn pipeline(id: i64, fields: PipelineFields) -> PipelineSpec {
