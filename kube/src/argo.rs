@@ -173,4 +173,16 @@ pub struct NodeStatus {
     pub finished_at: Option<String>,
     #[serde(default)]
     pub children: Vec<String>,
+    /// What a finished pod node left: its main container's exit code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outputs: Option<NodeOutputs>,
+}
+
+/// What a finished node reports.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NodeOutputs {
+    /// The main container's exit code, as text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exit_code: Option<String>,
 }

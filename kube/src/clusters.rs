@@ -74,6 +74,11 @@ impl Clusters {
         self.clusters.iter().find(|c| c.name == name).and_then(|c| c.client.as_ref().ok())
     }
 
+    /// Every cluster that has a client, with it.
+    pub fn clients(&self) -> impl Iterator<Item = (&str, &Client)> {
+        self.clusters.iter().filter_map(|c| Some((c.name.as_str(), c.client.as_ref().ok()?)))
+    }
+
     /// Every cluster and whether it answers, asked all at once.
     pub async fn health(&self) -> Vec<ClusterStatus> {
         let asked = self.names.iter().enumerate().map(|(i, name)| async move {

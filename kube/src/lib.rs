@@ -4,7 +4,10 @@
 //! (see [`testenv`]).
 
 pub mod argo;
+/// The client of a cluster, as the server holds it.
+pub use kube::Client;
 pub mod clusters;
+pub mod pod_logs;
 pub mod pods;
 pub mod registry_secrets;
 pub mod run_state;

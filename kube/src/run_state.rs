@@ -22,9 +22,25 @@ pub struct TaskState {
     pub started_at: Option<DateTime<Utc>>,
     pub finished_at: Option<DateTime<Utc>>,
     pub message: String,
-    /// Pods run for it so far (retries included).
-    pub attempts: u32,
+    /// Pods run for it so far (retries included), in order.
+    pub attempts: Vec<AttemptState>,
 }
+
+/// One pod run for a task.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttemptState {
+    /// The node's id, which its pod carries (annotation [`NODE_ID`]).
+    pub node_id: String,
+    pub status: RunStatus,
+    pub started_at: Option<DateTime<Utc>>,
+    pub finished_at: Option<DateTime<Utc>>,
+    /// The main container's exit code, once it has one.
+    pub exit_code: Option<i32>,
+    pub message: String,
+}
+
+/// The annotation naming the node a pod of a Workflow runs.
+pub const NODE_ID: &str = "workflows.argoproj.io/node-id";
 
 /// A run as the cluster reports it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -79,6 +95,33 @@ fn nodes_of(status: &WorkflowStatus) -> Cow<'_, BTreeMap<String, NodeStatus>> {
     Cow::Owned(unpacked.unwrap_or_default())
 }
 
+/// The pods of a task's node: the node itself, or a retried task's children in order.
+fn attempts_of(
+    nodes: &BTreeMap<String, NodeStatus>,
+    node: &NodeStatus,
+    by_stop: &dyn Fn(Option<DateTime<Utc>>) -> bool,
+    done: bool,
+) -> Vec<AttemptState> {
+    let pods: Vec<&NodeStatus> = match node.kind.as_str() {
+        "Pod" => vec![node],
+        "Retry" => node.children.iter().filter_map(|id| nodes.get(id)).collect(),
+        _ => Vec::new(),
+    };
+    pods.into_iter()
+        .map(|pod| {
+            let finished_at = time(pod.finished_at.as_ref());
+            AttemptState {
+                node_id: pod.id.clone(),
+                status: status_of(pod.phase, by_stop(finished_at), done),
+                started_at: time(pod.started_at.as_ref()),
+                finished_at,
+                exit_code: pod.outputs.as_ref().and_then(|o| o.exit_code.as_deref()).and_then(|c| c.parse().ok()),
+                message: pod.message.clone().unwrap_or_default(),
+            }
+        })
+        .collect()
+}
+
 /// The state of the run `workflow` carries, its tasks in the order of `tasks`.
 pub fn run_state(workflow: &Workflow, tasks: &[String]) -> RunState {
     let status = workflow.status.clone().unwrap_or_default();
@@ -110,11 +153,7 @@ pub fn run_state(workflow: &Workflow, tasks: &[String]) -> RunState {
                 started_at: time(node.started_at.as_ref()),
                 finished_at: time(node.finished_at.as_ref()),
                 message: node.message.clone().unwrap_or_default(),
-                attempts: match node.kind.as_str() {
-                    "Retry" => u32::try_from(node.children.len()).unwrap_or(u32::MAX),
-                    "Pod" => 1,
-                    _ => 0,
-                },
+                attempts: attempts_of(&nodes, node, &by_stop, done),
             },
             None => TaskState {
                 name: name.clone(),
@@ -122,7 +161,7 @@ pub fn run_state(workflow: &Workflow, tasks: &[String]) -> RunState {
                 started_at: None,
                 finished_at: None,
                 message: String::new(),
-                attempts: 0,
+                attempts: Vec::new(),
             },
         })
         .collect();
@@ -187,8 +226,11 @@ mod tests {
         );
         let state = run_state(&w, &names());
         assert_eq!(state.status, RunStatus::Failed);
-        let got: Vec<(RunStatus, u32)> = state.tasks.iter().map(|t| (t.status, t.attempts)).collect();
+        let got: Vec<(RunStatus, usize)> = state.tasks.iter().map(|t| (t.status, t.attempts.len())).collect();
         assert_eq!(got, [(RunStatus::Succeeded, 1), (RunStatus::Failed, 3), (RunStatus::Cancelled, 0)]);
+        let ids: Vec<&str> = state.tasks[1].attempts.iter().map(|a| a.node_id.as_str()).collect();
+        assert_eq!(ids, ["c0", "c1", "c2"], "attempts in order, each with its pod's node");
+        assert!(state.tasks[1].attempts.iter().all(|a| a.status == RunStatus::Failed));
         assert!(state.tasks[0].finished_at.is_some());
     }
 

@@ -80,6 +80,11 @@ pub enum WorkflowEvent {
     Changed(Workflow),
     /// Removed, by Cubist or by anyone else.
     Deleted(Workflow),
+    /// A listing of every Workflow begins (at the start, and after a break).
+    Listing,
+    /// Every Workflow that exists was reported (after a start or a relist): a run whose
+    /// Workflow was not among them has lost it.
+    Listed,
 }
 
 /// Every change to a Workflow Cubist made (all namespaces), as it happens, deletions too.
@@ -91,7 +96,8 @@ pub fn watch(client: &Client) -> impl Stream<Item = Result<WorkflowEvent, watche
             match event {
                 Ok(watcher::Event::Apply(w) | watcher::Event::InitApply(w)) => Some(Ok(WorkflowEvent::Changed(w))),
                 Ok(watcher::Event::Delete(w)) => Some(Ok(WorkflowEvent::Deleted(w))),
-                Ok(watcher::Event::Init | watcher::Event::InitDone) => None,
+                Ok(watcher::Event::InitDone) => Some(Ok(WorkflowEvent::Listed)),
+                Ok(watcher::Event::Init) => Some(Ok(WorkflowEvent::Listing)),
                 Err(e) => Some(Err(e)),
             }
         })

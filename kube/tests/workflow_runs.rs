@@ -13,7 +13,7 @@ use cubist_kube::argo::{Backoff, RetryStrategy, Workflow};
 use cubist_kube::run_state::{RunState, run_state};
 use cubist_kube::testenv;
 use cubist_kube::workflow::{self, RUN_LABEL};
-use cubist_kube::workflows;
+use cubist_kube::{pod_logs, workflows};
 use futures_util::StreamExt;
 use k8s_openapi::api::core::v1::{Pod, ServiceAccount};
 use kube::api::ListParams;
@@ -61,11 +61,22 @@ async fn a_run_is_followed_to_its_end_through_the_watch() {
     let state = watching.await;
     assert_eq!(state.status, RunStatus::Succeeded, "{state:?}");
     for task in &state.tasks {
-        assert_eq!((task.status, task.attempts), (RunStatus::Succeeded, 1), "{task:?}");
+        assert_eq!((task.status, task.attempts.len()), (RunStatus::Succeeded, 1), "{task:?}");
         assert!(task.started_at.is_some() && task.finished_at.is_some(), "{task:?}");
     }
     let order: Vec<_> = state.tasks.iter().map(|t| t.started_at.unwrap()).collect();
     assert!(order.windows(2).all(|w| w[0] <= w[1]), "a chain runs in order: {order:?}");
+
+    // Each attempt's pod is found by its node, and its output read through the API server.
+    let namespace = rendered.metadata.namespace.as_deref().unwrap();
+    let pods = pod_logs::pods_by_node(&client, namespace, rendered.metadata.name.as_deref().unwrap()).await.unwrap();
+    for attempt in state.tasks.iter().flat_map(|t| &t.attempts) {
+        let pod = pods.get(&attempt.node_id).unwrap_or_else(|| panic!("no pod for {attempt:?} in {pods:?}"));
+        let chunks: Vec<Vec<u8>> =
+            pod_logs::output(&client, namespace, pod, false).await.unwrap().map(Result::unwrap).collect().await;
+        let output = String::from_utf8(chunks.concat()).unwrap();
+        assert_eq!(output.lines().collect::<Vec<_>>(), testenv::POD_OUTPUT, "{pod}");
+    }
 }
 
 #[tokio::test]
@@ -113,7 +124,7 @@ async fn a_failing_task_is_retried_with_backoff_then_fails_the_run() {
     workflows::submit(&client, &rendered).await.unwrap();
     let state = watching.await;
     assert_eq!(state.status, RunStatus::Failed, "{state:?}");
-    assert_eq!((state.tasks[0].status, state.tasks[0].attempts), (RunStatus::Failed, 3), "{state:?}");
+    assert_eq!((state.tasks[0].status, state.tasks[0].attempts.len()), (RunStatus::Failed, 3), "{state:?}");
     assert_eq!(state.tasks[1].status, RunStatus::Cancelled, "downstream never ran: {state:?}");
 }
 

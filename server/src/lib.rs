@@ -83,13 +83,24 @@ pub async fn build(config: Config) -> Result<Built, StartError> {
     let engine =
         engine::Engine::start(db.clone(), config.data_dir.clone(), RETRY_BACKOFF, config.sandbox.clone()).await;
     let clusters = Arc::new(cubist_kube::clusters::Clusters::connect(&config.clusters, &config.cluster_settings).await);
-    let state = AppState { db, config: Arc::new(config), web, oidc, secrets, login_throttle, engine, clusters };
+    let on_clusters = engine::cluster::ClusterEngine::new(clusters.clone(), engine.shared());
+    let engines = engine::executor::Engines { local: engine, clusters: on_clusters };
+    let state = AppState { db, config: Arc::new(config), web, oidc, secrets, login_throttle, engines, clusters };
     let (api, mut openapi, mut routes) = api::routes(state.clone()).finish();
     routes.push(RouteInfo { method: "GET", path: OPENAPI_PATH.into(), permission: None });
     let catalog = domain::rbac::catalog(routes.iter().filter_map(|r| r.permission));
     domain::rbac::sync(&state.db, &catalog).await?;
-    let interrupted = state.engine.reconcile(&state.db).await?;
-    engine::cleanup::start(state.db.clone(), state.engine.clone(), chrono::Duration::hours(state.config.scratch_hours));
+    let interrupted = state.engines.local.reconcile(&state.db).await?;
+    let resumed = state.engines.clusters.resume(&state.db).await?;
+    state.engines.clusters.start_watches();
+    if resumed > 0 {
+        tracing::info!(runs = resumed, "following again the runs on clusters the previous server process left");
+    }
+    engine::cleanup::start(
+        state.db.clone(),
+        state.engines.local.clone(),
+        chrono::Duration::hours(state.config.scratch_hours),
+    );
     if interrupted > 0 {
         tracing::warn!(runs = interrupted, "ended runs the previous server process left unfinished");
     }
@@ -128,7 +139,7 @@ const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
 pub async fn serve(listener: tokio::net::TcpListener, built: Built) -> std::io::Result<()> {
     tokio::spawn(housekeeping(built.state.clone()));
     let service = built.router.into_make_service_with_connect_info::<SocketAddr>();
-    let engine = built.state.engine.clone();
+    let engine = built.state.engines.local.clone();
     let stopping = async move {
         shutdown_signal().await;
         // Task processes and debug shells live in their own process groups and sessions:

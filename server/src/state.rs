@@ -9,7 +9,7 @@ use crate::auth::throttle::LoginThrottle;
 use crate::config::Config;
 use crate::crypto::SecretBox;
 use crate::db::Db;
-use crate::engine::Engine;
+use crate::engine::executor::Engines;
 use crate::web::WebAssets;
 
 #[derive(Clone)]
@@ -23,8 +23,8 @@ pub struct AppState {
     pub secrets: SecretBox,
     /// Failed password sign-ins, to slow guessing.
     pub login_throttle: Arc<LoginThrottle>,
-    /// Runs pipelines.
-    pub engine: Engine,
+    /// Runs pipelines: the server's own engine and the Kubernetes one.
+    pub engines: Engines,
     /// The Kubernetes clusters and their clients (made once).
     pub clusters: Arc<Clusters>,
 }

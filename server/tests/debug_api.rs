@@ -138,7 +138,7 @@ on_both_backends!(one_user_holds_a_bounded_number_of_shells, async |app: TestApp
 
 on_both_backends!(the_server_holds_a_bounded_number_of_shells, async |app: TestApp| {
     use server::engine::terminal::{MAX_SHELLS, MAX_SHELLS_PER_USER, ShellLimit};
-    let engine = &app.state.engine;
+    let engine = &app.state.engines.local;
     let users = i64::try_from(MAX_SHELLS / MAX_SHELLS_PER_USER).unwrap();
     let mut tickets = Vec::new();
     for user in 1..=users {

@@ -144,7 +144,7 @@ on_both_backends!(memory_is_limited_and_measured_for_the_task_alone, async |app:
     let idle = &task(&idle, "idle")["attempts"][0];
     let big = &task(&big, "big")["attempts"][0];
     let hog = task(&hog, "hog");
-    if !app.state.engine.inner().sandbox.has_cgroups() {
+    if !app.state.engines.local.inner().sandbox.has_cgroups() {
         assert!(idle["max_rss_kb"].is_null() && big["cpu_ms"].is_null(), "unmeasured, not made up: {idle} {big}");
         return;
     }

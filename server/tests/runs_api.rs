@@ -67,8 +67,9 @@ on_both_backends!(order_logs_usage_skip_and_parallelism, async |app: TestApp| {
     // The clean-up removes finished runs' scratch folders, keeping records and logs.
     let work = app.data_dir.join("runs").join(&run_id).join("work");
     assert!(work.exists());
-    let removed =
-        server::engine::cleanup::sweep(&app.state.db, &app.state.engine, chrono::Duration::zero()).await.unwrap();
+    let removed = server::engine::cleanup::sweep(&app.state.db, &app.state.engines.local, chrono::Duration::zero())
+        .await
+        .unwrap();
     assert_eq!(removed, 2);
     assert!(!work.exists());
     let (status, log) = ann.get(&format!("/api/v1/runs/{run_id}/tasks/ta/logs")).await;

@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 use chrono::NaiveDateTime;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::arg_schema::ArgSchema;
 use super::container_path::check_container_path;
@@ -67,7 +67,7 @@ pub struct PipelineSpec {
 }
 
 /// One task, ready to run.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TaskPlan {
     pub task_id: i64,
     pub name: String,
@@ -93,7 +93,7 @@ pub struct TaskPlan {
 }
 
 /// A compiled run: tasks in dependency order.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Plan {
     pub run_id: String,
     pub pipeline_id: i64,

@@ -24,7 +24,7 @@ use kube::api::{ObjectMeta, PostParams};
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::{Api, Client, Config};
 
-pub use nodes::FAKE_NODES;
+pub use nodes::{FAKE_NODES, POD_OUTPUT, RUNS_UNTIL_STOPPED};
 
 /// Why the control plane could not start.
 #[derive(Debug, Clone, thiserror::Error)]

@@ -2,7 +2,8 @@
 //! `kwok.x-k8s.io/node: fake` ready and moves their pods through stages read from kwok's own
 //! module at test time: pods become ready at once and complete (after the delay in their
 //! `pod-complete.stage.kwok.x-k8s.io/delay` annotation, if any), whoever owns them; a pod
-//! labelled `pod-container-running-failed.stage.kwok.x-k8s.io: "true"` fails instead.
+//! labelled `pod-container-running-failed.stage.kwok.x-k8s.io: "true"` fails instead, and
+//! the pod of a task named [`RUNS_UNTIL_STOPPED`] runs until it is stopped.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -43,8 +44,28 @@ const STAGES: [&str; 6] = [
     "kustomize/stage/pod/chaos/pod-container-running-failed.yaml",
 ];
 
+/// What the main container of every pod on a fake node printed, as its logs read.
+pub const POD_OUTPUT: [&str; 2] = ["fake node: the task ran", "fake node: done"];
+
+/// The output of main containers in the container runtime's log format, and the rule that
+/// makes kwok serve it as the logs of every pod (through the node's kubelet endpoint).
+fn write_pod_output(dir: &Path) -> Result<String, StartError> {
+    let path = dir.join("pod-output.log");
+    let lines: Vec<String> =
+        POD_OUTPUT.iter().map(|line| format!("2026-12-02T03:00:00.000000000Z stdout F {line}\n")).collect();
+    std::fs::write(&path, lines.concat()).map_err(|e| StartError(format!("pod-output.log: {e}")))?;
+    let rule = serde_json::json!({
+        "apiVersion": "kwok.x-k8s.io/v1alpha1",
+        "kind": "ClusterLogs",
+        "metadata": {"name": "every-pod"},
+        "spec": {"logs": [{"containers": ["main"], "logsFile": path.display().to_string()}]},
+    });
+    serde_yaml::to_string(&rule).map_err(|e| StartError(e.to_string()))
+}
+
 /// Writes kwok's configuration: its stages, with `pod-complete` taking pods of any owner
-/// (kwok's own takes only Jobs' pods) and no delay unless the pod asks for one.
+/// (kwok's own takes only Jobs' pods) and no delay unless the pod asks for one, and the
+/// output every pod's main container shows ([`POD_OUTPUT`]).
 pub fn write_stages(dir: &Path) -> Result<PathBuf, StartError> {
     let module = programs::module_dir("kwok-module-dir")?;
     let mut docs = Vec::new();
@@ -56,14 +77,22 @@ pub fn write_stages(dir: &Path) -> Result<PathBuf, StartError> {
         }
         docs.push(serde_yaml::to_string(&stage).map_err(|e| StartError(e.to_string()))?);
     }
+    docs.push(write_pod_output(dir)?);
     let path = dir.join("kwok.yaml");
     std::fs::write(&path, docs.join("---\n")).map_err(|e| StartError(format!("kwok.yaml: {e}")))?;
     Ok(path)
 }
 
+/// The task name whose pods never complete by themselves: they run until stopped.
+pub const RUNS_UNTIL_STOPPED: &str = "slow";
+
 fn any_owner_at_once(stage: &mut Value) {
     if let Some(expressions) = stage["spec"]["selector"]["matchExpressions"].as_sequence_mut() {
         expressions.retain(|e| e["key"].as_str() != Some(".metadata.ownerReferences.[].kind"));
+        let not_slow = serde_json::json!({
+            "key": ".metadata.labels[\"task-name\"]", "operator": "NotIn", "values": [RUNS_UNTIL_STOPPED],
+        });
+        expressions.push(serde_yaml::to_value(not_slow).unwrap_or_default());
     }
     if let Some(delay) = stage["spec"]["delay"].as_mapping_mut() {
         delay.insert("durationMilliseconds".into(), 0.into());
@@ -79,6 +108,9 @@ pub fn kwok_args(kubeconfig: &str, stages: &Path, port: u16) -> Vec<String> {
         "--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake".into(),
         format!("--config={}", stages.display()),
         format!("--server-address=127.0.0.1:{port}"),
+        // The nodes' kubelet endpoint is kwok's server: the API server reads pod logs there.
+        "--node-ip=127.0.0.1".into(),
+        format!("--node-port={port}"),
     ]
 }
 

@@ -96,6 +96,8 @@ pub fn apiserver_args(dir: &Path, files: &Files, ports: &Ports) -> Vec<String> {
         format!("--token-auth-file={}", files.tokens.display()),
         "--authorization-mode=RBAC".into(),
         "--profiling=false".into(),
+        // Fake nodes are reached at their InternalIP (kwok's server on loopback).
+        "--kubelet-preferred-address-types=InternalIP".into(),
     ]
 }
 

@@ -62,11 +62,11 @@ async fn debug_task(
 ) -> ApiResult<Response> {
     check_origin(&headers)?;
     let (info, launch) =
-        debug_shells::prepare(&state.db, &state.engine, state.config.host_shells, &caller, task).await?;
+        debug_shells::prepare(&state.db, &state.engines.local, state.config.host_shells, &caller, task).await?;
     let Ok(upgrade) = upgrade else {
         return Ok(Json(info).into_response());
     };
-    let open = debug_shells::open(&state.engine, &caller, &launch, size.cols, size.rows).await?;
+    let open = debug_shells::open(&state.engines.local, &caller, &launch, size.cols, size.rows).await?;
     let upgrade = upgrade.max_message_size(terminal_socket::MAX_MESSAGE).max_frame_size(terminal_socket::MAX_MESSAGE);
     let mut response = upgrade.on_upgrade(move |socket| terminal_socket::serve(socket, open));
     response.extensions_mut().insert(AuditThis);

@@ -25,7 +25,7 @@ pub fn routes(r: ApiRoutes) -> ApiRoutes {
 /// Who is signed in: user, roles, permissions and projects.
 #[utoipa::path(get, path = "/api/v1/me", tag = "me", responses((status = 200, body = Me)))]
 async fn me(State(state): State<AppState>, Extension(id): Extension<Identity>) -> ApiResult<Json<Me>> {
-    Ok(Json(accounts::me(&state.db, &id, state.engine.task_isolation()).await?))
+    Ok(Json(accounts::me(&state.db, &id, state.engines.local.task_isolation()).await?))
 }
 
 /// Changes the caller's display name or UI language.
@@ -36,7 +36,7 @@ async fn update_me(
     ApiJson(body): ApiJson<MeUpdate>,
 ) -> ApiResult<Json<Me>> {
     accounts::update_self(&state.db, id.user_id, body).await?;
-    Ok(Json(accounts::me(&state.db, &id, state.engine.task_isolation()).await?))
+    Ok(Json(accounts::me(&state.db, &id, state.engines.local.task_isolation()).await?))
 }
 
 /// The caller's live API tokens (never their secrets).

@@ -99,7 +99,7 @@ async fn delete_pipeline(
     Path(id): Path<PipelineId>,
 ) -> ApiResult<(Extension<AuditChanges>, StatusCode)> {
     let before = pipelines::get(&state.db, &caller, id).await?;
-    pipelines::delete(&state.db, &state.engine, &caller, id).await?;
+    pipelines::delete(&state.db, &state.engines, &caller, id).await?;
     Ok((AuditChanges::between(Some(&before), None), StatusCode::NO_CONTENT))
 }
 

@@ -43,7 +43,7 @@ async fn run_pipeline(
     Extension(caller): Extension<Identity>,
     Path(id): Path<PipelineId>,
 ) -> ApiResult<(StatusCode, Json<Run>)> {
-    Ok((StatusCode::CREATED, Json(runs::start(&state.db, &state.engine, &caller, id, None).await?)))
+    Ok((StatusCode::CREATED, Json(runs::start(&state.db, &state.engines, &caller, id, None).await?)))
 }
 
 /// The Argo Workflow a run of the pipeline would submit to its cluster, rendered from the
@@ -56,7 +56,7 @@ async fn preview_workflow(
     Extension(caller): Extension<Identity>,
     Path(id): Path<PipelineId>,
 ) -> ApiResult<Json<Workflow>> {
-    let backoff = state.engine.inner().retry_backoff;
+    let backoff = state.engines.local.inner().retry_backoff;
     Ok(Json(workflow_preview::preview(&state.db, &caller, id, backoff).await?))
 }
 
@@ -68,7 +68,7 @@ async fn run_task(
     Extension(caller): Extension<Identity>,
     Path(task): Path<TaskId>,
 ) -> ApiResult<(StatusCode, Json<Run>)> {
-    Ok((StatusCode::CREATED, Json(runs::run_task(&state.db, &state.engine, &caller, task).await?)))
+    Ok((StatusCode::CREATED, Json(runs::run_task(&state.db, &state.engines, &caller, task).await?)))
 }
 
 /// The log of the task's last single-task run.
@@ -80,7 +80,7 @@ async fn single_task_logs(
     Path(task): Path<TaskId>,
     ApiQuery(q): ApiQuery<LogQuery>,
 ) -> ApiResult<impl IntoResponse> {
-    let text = runs::task_logs(&state.db, &state.engine, &caller, task, q).await?;
+    let text = runs::task_logs(&state.db, &state.engines, &caller, task, q).await?;
     Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], text))
 }
 
@@ -92,7 +92,7 @@ async fn clear_task(
     Extension(caller): Extension<Identity>,
     Path(task): Path<TaskId>,
 ) -> ApiResult<StatusCode> {
-    runs::clear_task(&state.db, &state.engine, &caller, task).await?;
+    runs::clear_task(&state.db, &state.engines, &caller, task).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -138,7 +138,7 @@ async fn cancel_run(
     Extension(caller): Extension<Identity>,
     Path(run_id): Path<String>,
 ) -> ApiResult<Json<RunDetail>> {
-    Ok(Json(runs::cancel(&state.db, &state.engine, &caller, &run_id).await?))
+    Ok(Json(runs::cancel(&state.db, &state.engines, &caller, &run_id).await?))
 }
 
 /// Deletes a finished run with its logs.
@@ -149,7 +149,7 @@ async fn delete_run(
     Extension(caller): Extension<Identity>,
     Path(run_id): Path<String>,
 ) -> ApiResult<StatusCode> {
-    runs::delete(&state.db, &state.engine, &caller, &run_id).await?;
+    runs::delete(&state.db, &state.engines, &caller, &run_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -162,7 +162,7 @@ async fn task_logs(
     Path((run_id, task)): Path<(String, String)>,
     ApiQuery(q): ApiQuery<LogQuery>,
 ) -> ApiResult<impl IntoResponse> {
-    let text = runs::logs(&state.db, &state.engine, &caller, &run_id, &task, q).await?;
+    let text = runs::logs(&state.db, &state.engines, &caller, &run_id, &task, q).await?;
     Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], text))
 }
 
@@ -175,7 +175,7 @@ async fn follow_logs(
     Extension(caller): Extension<Identity>,
     Path((run_id, task)): Path<(String, String)>,
 ) -> ApiResult<Sse<impl Stream<Item = Result<Event, std::convert::Infallible>>>> {
-    Ok(log_stream::events(runs::follow(&state.db, &state.engine, &caller, &run_id, &task).await?))
+    Ok(log_stream::events(runs::follow(&state.db, &state.engines, &caller, &run_id, &task).await?))
 }
 
 /// The output of the task's last single-task run as Server-Sent Events (as
@@ -187,5 +187,5 @@ async fn follow_single_task_logs(
     Extension(caller): Extension<Identity>,
     Path(task): Path<TaskId>,
 ) -> ApiResult<Sse<impl Stream<Item = Result<Event, std::convert::Infallible>>>> {
-    Ok(log_stream::events(runs::follow_task(&state.db, &state.engine, &caller, task).await?))
+    Ok(log_stream::events(runs::follow_task(&state.db, &state.engines, &caller, task).await?))
 }

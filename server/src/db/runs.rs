@@ -26,6 +26,10 @@ pub struct RunRow {
     pub created_at: NaiveDateTime,
     pub started_at: Option<NaiveDateTime>,
     pub finished_at: Option<NaiveDateTime>,
+    /// `local`, or the cluster the run was submitted to.
+    pub cluster: String,
+    /// The namespace of its cluster it runs in (empty for `local`).
+    pub namespace: String,
 }
 
 /// A run with its pipeline's name.
@@ -44,6 +48,8 @@ pub struct NewRun<'a> {
     pub dag: &'a str,
     pub layout: &'a str,
     pub created_at: NaiveDateTime,
+    pub cluster: &'a str,
+    pub namespace: &'a str,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -179,13 +185,28 @@ pub async fn update_task(tx: &mut Tx<'_>, run_pk: i64, name: &str, changes: &Tas
     Ok(())
 }
 
-/// Runs that are still pending or running.
-pub async fn active(tx: &mut Tx<'_>) -> Result<Vec<RunRow>, DbError> {
-    Ok(with_tx!(tx, |c| runs::table
-        .filter(runs::status.eq_any(["pending", "running"]))
-        .select(RunRow::as_select())
-        .load(c)
-        .await)?)
+/// Which engine's runs a query is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    /// The server's own engine (cluster `local`).
+    Local,
+    /// Every configured cluster.
+    Clusters,
+}
+
+/// The cluster name of the server's own engine.
+pub const LOCAL: &str = "local";
+
+/// Runs of one engine that are still pending or running.
+pub async fn active(tx: &mut Tx<'_>, engine: Engine) -> Result<Vec<RunRow>, DbError> {
+    Ok(with_tx!(tx, |c| {
+        let q = runs::table.filter(runs::status.eq_any(["pending", "running"])).into_boxed();
+        let q = match engine {
+            Engine::Local => q.filter(runs::cluster.eq(LOCAL)),
+            Engine::Clusters => q.filter(runs::cluster.ne(LOCAL)),
+        };
+        q.select(RunRow::as_select()).load(c).await
+    })?)
 }
 
 /// Runs of a pipeline of one kind that are not cleared yet.
@@ -199,9 +220,13 @@ pub async fn of_kind(tx: &mut Tx<'_>, pipeline: i64, kind: &str) -> Result<Vec<R
         .await)?)
 }
 
-/// The run ids of every run of a pipeline.
-pub async fn ids_of_pipeline(tx: &mut Tx<'_>, pipeline: i64) -> Result<Vec<String>, DbError> {
-    Ok(with_tx!(tx, |c| runs::table.filter(runs::pipeline_id.eq(pipeline)).select(runs::run_id).load(c).await)?)
+/// Every run of a pipeline: its run id, cluster and namespace.
+pub async fn places_of_pipeline(tx: &mut Tx<'_>, pipeline: i64) -> Result<Vec<(String, String, String)>, DbError> {
+    Ok(with_tx!(tx, |c| runs::table
+        .filter(runs::pipeline_id.eq(pipeline))
+        .select((runs::run_id, runs::cluster, runs::namespace))
+        .load(c)
+        .await)?)
 }
 
 /// The stored status of a run, if its record still exists.

@@ -257,6 +257,8 @@ diesel::table! {
         created_at -> Timestamp,
         started_at -> Nullable<Timestamp>,
         finished_at -> Nullable<Timestamp>,
+        cluster -> Text,
+        namespace -> Text,
     }
 }
 

@@ -18,7 +18,7 @@ use crate::db::pipelines::{self as rows, PipelineFilter, PipelineRow, PipelineWi
 use crate::db::projects::{roles_of, usernames};
 use crate::db::tasks::{self as task_rows, TaskWithTemplate};
 use crate::db::{self, Db, Tx};
-use crate::engine::Engine;
+use crate::engine::executor::{Engines, Placement};
 use crate::transaction;
 
 /// A pipeline the caller can see, and whether they may change it.
@@ -209,26 +209,31 @@ pub async fn edit(
 /// Deletes a pipeline with its tasks and runs. Runs in flight are cancelled, its tasks'
 /// debug shells end, and every run's processes, scratch folder and logs go with the record:
 /// nothing outlives it.
-pub async fn delete(db: &Db, engine: &Engine, caller: &Identity, id: PipelineId) -> Result<()> {
+pub async fn delete(db: &Db, engines: &Engines, caller: &Identity, id: PipelineId) -> Result<()> {
     let mut conn = db.write().await?;
     let (runs, tasks) = transaction!(&mut conn, |tx| {
         rows::lock(tx, id.0).await?;
         reach_for(tx, caller, id, Act::Delete).await?;
-        let runs = crate::db::runs::ids_of_pipeline(tx, id.0).await?;
+        let runs = crate::db::runs::places_of_pipeline(tx, id.0).await?;
         let tasks = task_rows::of_pipeline(tx, id.0).await?;
         rows::delete(tx, id.0).await?;
         Ok::<_, Error>((runs, tasks))
     })?;
     drop(conn);
-    for run_id in &runs {
-        engine.cancel(run_id).await;
+    let runs: Vec<(String, Placement)> =
+        runs.into_iter().map(|(run_id, cluster, namespace)| (run_id, Placement { cluster, namespace })).collect();
+    for (run_id, at) in &runs {
+        engines.cancel(at, run_id).await;
     }
     // Single-task run ids are also what debug shells of the tasks carry.
-    let shells = tasks.iter().map(|t| format!("run-{}-{}", id.0, t.0.id));
-    let all: Vec<String> = runs.into_iter().chain(shells).collect();
-    engine.kill_tagged(all.clone()).await;
-    for run_id in &all {
-        engine.remove_run(run_id).await;
+    let shells: Vec<String> = tasks.iter().map(|t| format!("run-{}-{}", id.0, t.0.id)).collect();
+    let all: Vec<String> = runs.iter().map(|(run_id, _)| run_id.clone()).chain(shells.iter().cloned()).collect();
+    engines.local.kill_tagged(all).await;
+    for (run_id, at) in &runs {
+        engines.remove(at, run_id).await;
+    }
+    for run_id in &shells {
+        engines.local.remove_run(run_id).await;
     }
     Ok(())
 }

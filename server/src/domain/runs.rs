@@ -17,7 +17,7 @@ use super::{Error, Result};
 use crate::auth::Identity;
 use crate::db::runs::{self as rows, NewRun, NewRunTask, RunChanges, RunRow, RunWithPipeline};
 use crate::db::{self, Db, Tx, projects, tasks};
-use crate::engine::{Engine, local};
+use crate::engine::executor::{Engines, Placement};
 use crate::transaction;
 
 /// A fresh run id: 32 hex characters.
@@ -89,14 +89,20 @@ pub(super) async fn compile(
     Ok(Compiled { plan, layout, project: expand })
 }
 
+/// Where a recorded run runs.
+pub(super) fn placement(run: &RunRow) -> Placement {
+    Placement { cluster: run.cluster.clone(), namespace: run.namespace.clone() }
+}
+
 /// Stops (if running) and clears runs: their records stay as `deleted`, their scratch
-/// folders go, their logs stay.
-async fn clear(db: &Db, engine: &Engine, old: Vec<RunRow>) -> Result<()> {
+/// folders (or their Workflows and pods) go, their logs stay.
+async fn clear(db: &Db, engines: &Engines, old: Vec<RunRow>) -> Result<()> {
     for run in old {
+        let at = placement(&run);
         if RunStatus::parse(&run.status).is_some_and(RunStatus::is_active) {
-            engine.cancel(&run.run_id).await;
+            engines.cancel(&at, &run.run_id).await;
         }
-        local::remove_work(engine.inner(), &run.run_id).await;
+        engines.clear(&at, &run.run_id).await;
         let mut conn = db.write().await?;
         let changes = RunChanges { status: Some(RunStatus::Deleted.as_str().into()), ..RunChanges::default() };
         rows::update_run(&mut conn.tx(), run.id, &changes).await?;
@@ -105,12 +111,11 @@ async fn clear(db: &Db, engine: &Engine, old: Vec<RunRow>) -> Result<()> {
 }
 
 /// Starts a run of the pipeline (`only`: one task, run id `run-<pipeline>-<task>`).
-pub async fn start(db: &Db, engine: &Engine, caller: &Identity, id: PipelineId, only: Option<TaskId>) -> Result<Run> {
+pub async fn start(db: &Db, engines: &Engines, caller: &Identity, id: PipelineId, only: Option<TaskId>) -> Result<Run> {
     let (kind, run_id) = match only {
         Some(task) => (RunKind::Task, format!("run-{}-{}", id.0, task.0)),
         None => (RunKind::Manual, new_run_id()),
     };
-    engine.inner().sandbox.check().map_err(Error::Unavailable)?;
     // Compile first: a pipeline that cannot run must not stop the run in flight.
     let (previous, compiled) = {
         let mut conn = db.read().await?;
@@ -123,8 +128,10 @@ pub async fn start(db: &Db, engine: &Engine, caller: &Identity, id: PipelineId, 
         };
         (old, compiled)
     };
+    let at = Placement::of_project(&compiled.project.cluster, compiled.project.pipeline_namespace());
+    engines.check(&at).map_err(Error::Unavailable)?;
     let same_id: Vec<i64> = previous.iter().filter(|r| r.run_id == run_id).map(|r| r.id).collect();
-    clear(db, engine, previous).await?;
+    clear(db, engines, previous).await?;
     let mut conn = db.write().await?;
     let (pk, plan) = transaction!(&mut conn, |tx| {
         for pk in &same_id {
@@ -145,6 +152,8 @@ pub async fn start(db: &Db, engine: &Engine, caller: &Identity, id: PipelineId, 
             dag: &dag,
             layout: &layout,
             created_at: db::now(),
+            cluster: &at.cluster,
+            namespace: &at.namespace,
         };
         let tasks = plan
             .tasks
@@ -161,7 +170,7 @@ pub async fn start(db: &Db, engine: &Engine, caller: &Identity, id: PipelineId, 
         Ok::<_, Error>((pk, plan))
     })?;
     drop(conn);
-    engine.submit(pk, plan);
+    engines.submit(&at, pk, plan).await.map_err(Error::Unavailable)?;
     get(db, caller, &run_id).await.map(|d| d.run)
 }
 
@@ -255,31 +264,32 @@ pub async fn list(db: &Db, caller: &Identity, query: RunQuery) -> Result<app::mo
 }
 
 /// Cancels a run the caller may run.
-pub async fn cancel(db: &Db, engine: &Engine, caller: &Identity, run_id: &str) -> Result<RunDetail> {
-    {
+pub async fn cancel(db: &Db, engines: &Engines, caller: &Identity, run_id: &str) -> Result<RunDetail> {
+    let at = {
         let mut conn = db.read().await?;
         let mut tx = conn.tx();
         let (row, _) = visible(&mut tx, caller, run_id).await?;
         reach_editable(&mut tx, caller, PipelineId(row.pipeline_id)).await?;
-    }
-    engine.cancel(run_id).await;
+        placement(&row)
+    };
+    engines.cancel(&at, run_id).await;
     get(db, caller, run_id).await
 }
 
 /// Deletes a finished run's record, scratch folder and logs.
-pub async fn delete(db: &Db, engine: &Engine, caller: &Identity, run_id: &str) -> Result<()> {
+pub async fn delete(db: &Db, engines: &Engines, caller: &Identity, run_id: &str) -> Result<()> {
     let mut conn = db.write().await?;
-    transaction!(&mut conn, |tx| {
+    let at = transaction!(&mut conn, |tx| {
         let (row, _) = visible(tx, caller, run_id).await?;
         reach_editable(tx, caller, PipelineId(row.pipeline_id)).await?;
         if RunStatus::parse(&row.status).is_some_and(RunStatus::is_active) {
             return Err(Error::Conflict { field: "status", message: "cancel the run before deleting it".into() });
         }
         rows::delete(tx, row.id).await?;
-        Ok::<_, Error>(())
+        Ok::<_, Error>(placement(&row))
     })?;
     drop(conn);
-    engine.remove_run(run_id).await;
+    engines.remove(&at, run_id).await;
     Ok(())
 }
 
@@ -297,7 +307,7 @@ async fn visible_task(db: &Db, caller: &Identity, run_id: &str, task: &str) -> R
 /// A task's log of one attempt (default: the last), whole or its last `tail` lines.
 pub async fn logs(
     db: &Db,
-    engine: &Engine,
+    engines: &Engines,
     caller: &Identity,
     run_id: &str,
     task: &str,
@@ -305,7 +315,7 @@ pub async fn logs(
 ) -> Result<String> {
     let (_, attempts) = visible_task(db, caller, run_id, task).await?;
     let attempt = query.attempt.or_else(|| attempts.last().map(|a| a.number)).unwrap_or(1);
-    let path = engine.inner().attempt_log(run_id, task, attempt);
+    let path = engines.local.inner().attempt_log(run_id, task, attempt);
     let (bytes, _, omitted) = read_end(&path, if query.tail.is_some() { TAIL_BYTES } else { WHOLE_BYTES }).await?;
     let text = String::from_utf8_lossy(&bytes).into_owned();
     Ok(match query.tail {
@@ -355,26 +365,26 @@ pub(super) async fn task_owner(db: &Db, caller: &Identity, task: TaskId) -> Resu
 }
 
 /// Runs one task alone as `run-<pipeline id>-<task id>`.
-pub async fn run_task(db: &Db, engine: &Engine, caller: &Identity, task: TaskId) -> Result<Run> {
+pub async fn run_task(db: &Db, engines: &Engines, caller: &Identity, task: TaskId) -> Result<Run> {
     let (pipeline, _) = task_owner(db, caller, task).await?;
-    start(db, engine, caller, pipeline, Some(task)).await
+    start(db, engines, caller, pipeline, Some(task)).await
 }
 
 /// The log of the task's last single-task run.
 pub async fn task_logs(
     db: &Db,
-    engine: &Engine,
+    engines: &Engines,
     caller: &Identity,
     task: TaskId,
     query: app::model::LogQuery,
 ) -> Result<String> {
     let (pipeline, name) = task_owner(db, caller, task).await?;
-    logs(db, engine, caller, &format!("run-{}-{}", pipeline.0, task.0), &name, query).await
+    logs(db, engines, caller, &format!("run-{}-{}", pipeline.0, task.0), &name, query).await
 }
 
 /// Stops the task's single-task run and every debug shell of the task, and removes its
 /// scratch state; the record stays as `deleted`, the logs stay readable.
-pub async fn clear_task(db: &Db, engine: &Engine, caller: &Identity, task: TaskId) -> Result<()> {
+pub async fn clear_task(db: &Db, engines: &Engines, caller: &Identity, task: TaskId) -> Result<()> {
     let (pipeline, _) = task_owner(db, caller, task).await?;
     let run_id = format!("run-{}-{}", pipeline.0, task.0);
     let found = {
@@ -384,17 +394,17 @@ pub async fn clear_task(db: &Db, engine: &Engine, caller: &Identity, task: TaskI
         rows::by_run_id(&mut tx, &run_id).await?
     };
     if let Some((run, _)) = found {
-        clear(db, engine, vec![run]).await?;
+        clear(db, engines, vec![run]).await?;
     }
     // Whatever else carries the run id goes too: debug shells and their jobs.
-    engine.kill_tagged(vec![run_id]).await;
+    engines.local.kill_tagged(vec![run_id]).await;
     Ok(())
 }
 
 /// Follows the output of the task's last single-task run.
-pub async fn follow_task(db: &Db, engine: &Engine, caller: &Identity, task: TaskId) -> Result<Follow> {
+pub async fn follow_task(db: &Db, engines: &Engines, caller: &Identity, task: TaskId) -> Result<Follow> {
     let (pipeline, name) = task_owner(db, caller, task).await?;
-    follow(db, engine, caller, &format!("run-{}-{}", pipeline.0, task.0), &name).await
+    follow(db, engines, caller, &format!("run-{}-{}", pipeline.0, task.0), &name).await
 }
 
 /// What a live log stream starts from: the output so far and the live subscription.
@@ -418,7 +428,7 @@ pub enum MoreOutput {
 
 /// A task that has not started yet, to be followed once it does.
 pub struct WaitForStart {
-    engine: Engine,
+    engines: Engines,
     run_id: String,
     task: String,
 }
@@ -429,27 +439,27 @@ impl WaitForStart {
     pub async fn started(
         self,
     ) -> Option<(tokio::sync::broadcast::Receiver<crate::engine::process::LogChunk>, Vec<u8>, u64)> {
-        let live = self.engine.await_stream(&self.run_id, &self.task).await?;
-        let path = self.engine.inner().attempt_log(&self.run_id, &self.task, 1);
+        let live = self.engines.await_stream(&self.run_id, &self.task).await?;
+        let path = self.engines.local.inner().attempt_log(&self.run_id, &self.task, 1);
         let (so_far, end, _) = read_end(&path, TAIL_BYTES).await.ok()?;
         Some((live, so_far, end))
     }
 }
 
 /// Follows a task's output: what was written so far, then (while it runs) every new chunk.
-pub async fn follow(db: &Db, engine: &Engine, caller: &Identity, run_id: &str, task: &str) -> Result<Follow> {
+pub async fn follow(db: &Db, engines: &Engines, caller: &Identity, run_id: &str, task: &str) -> Result<Follow> {
     let (status, attempts) = visible_task(db, caller, run_id, task).await?;
-    let live = engine.inner().subscribe(run_id, task);
+    let live = engines.local.inner().subscribe(run_id, task);
     let attempt = match (status, live.is_some()) {
         (RunStatus::Running, true) => u32::try_from(attempts.len()).unwrap_or(0) + 1,
         _ => attempts.last().map_or(1, |a| a.number),
     };
-    let path = engine.inner().attempt_log(run_id, task, attempt);
+    let path = engines.local.inner().attempt_log(run_id, task, attempt);
     let (so_far, end, _) = read_end(&path, TAIL_BYTES).await?;
     let next = match live {
         Some(rx) => Some(MoreOutput::Live(rx)),
         None if status == RunStatus::Pending => Some(MoreOutput::Waiting(WaitForStart {
-            engine: engine.clone(),
+            engines: engines.clone(),
             run_id: run_id.to_owned(),
             task: task.to_owned(),
         })),

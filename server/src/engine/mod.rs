@@ -5,6 +5,8 @@
 //! `volumes/shared/<claim>` for mounts).
 
 pub mod cleanup;
+pub mod cluster;
+pub mod executor;
 pub mod local;
 pub mod orphans;
 pub mod process;
@@ -54,7 +56,7 @@ pub struct Inner {
     /// Open debug shells: sessions, and how many each user holds.
     pub shell_book: Mutex<terminal::ShellBook>,
     /// Wakes followers of tasks that have not started: a stream opened or a run ended.
-    opened: tokio::sync::Notify,
+    pub(crate) opened: tokio::sync::Notify,
 }
 
 impl Inner {
@@ -185,23 +187,6 @@ impl Engine {
         }
     }
 
-    /// Follows a task that has not started yet: waits until its output opens (then follows
-    /// it) or its run ends without running it (then `None`).
-    pub async fn await_stream(&self, run_id: &str, task: &str) -> Option<broadcast::Receiver<process::LogChunk>> {
-        loop {
-            let opened = self.inner.opened.notified();
-            tokio::pin!(opened);
-            opened.as_mut().enable();
-            if let Some(live) = self.inner.subscribe(run_id, task) {
-                return Some(live);
-            }
-            if !self.inner.is_running(run_id) {
-                return None;
-            }
-            opened.await;
-        }
-    }
-
     /// Starts a recorded run.
     pub fn submit(&self, run_pk: i64, plan: Plan) {
         let (stop, cancel) = watch::channel(false);
@@ -282,7 +267,7 @@ impl Engine {
     /// shells it left are killed too: nobody is at their terminals any more.
     pub async fn reconcile(&self, db: &Db) -> Result<usize, DbError> {
         let mut conn = db.read().await?;
-        let stale = rows::active(&mut conn.tx()).await?;
+        let stale = rows::active(&mut conn.tx(), rows::Engine::Local).await?;
         let mut tasks = Vec::new();
         for run in &stale {
             tasks.push((run.clone(), rows::tasks_of(&mut conn.tx(), run.id).await?));

@@ -1,0 +1,2 @@
+ALTER TABLE runs DROP COLUMN namespace;
+ALTER TABLE runs DROP COLUMN cluster;

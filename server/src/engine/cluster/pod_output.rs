@@ -1,0 +1,129 @@
+//! Copies the output of a run's pods into the run's log files while they run, and offers it
+//! live to followers of the task, as the local engine does with its processes. A pod whose
+//! output cannot be read leaves a line saying why in the attempt's log.
+
+use std::sync::Arc;
+
+use cubist_kube::Client;
+use cubist_kube::pod_logs;
+use futures_util::StreamExt;
+use std::time::Duration;
+
+use futures_util::stream::BoxStream;
+use tokio::io::AsyncWriteExt;
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+
+use super::ClusterInner;
+use crate::engine::process::LogChunk;
+
+/// One attempt whose pod started.
+pub struct Copy {
+    pub run_pk: i64,
+    pub run_id: String,
+    pub task: String,
+    pub number: u32,
+    pub node_id: String,
+    pub namespace: String,
+    pub workflow: String,
+    /// Turns true when the attempt has ended.
+    pub ended: watch::Receiver<bool>,
+}
+
+/// How long output is still read after its attempt ended (a kubelet may hold the stream).
+const DRAIN: Duration = Duration::from_secs(3);
+
+/// Starts copying the output of these attempts (all of one run) as a task of `set`.
+pub fn start_all(set: &mut JoinSet<()>, inner: Arc<ClusterInner>, client: Client, copies: Vec<Copy>) {
+    let Some(first) = copies.first() else { return };
+    let (namespace, workflow) = (first.namespace.clone(), first.workflow.clone());
+    set.spawn(async move {
+        let pods = pod_logs::pods_by_node(&client, &namespace, &workflow).await;
+        let each = copies.into_iter().map(|copy| {
+            let pod = match &pods {
+                Ok(pods) => pods.get(&copy.node_id).cloned().ok_or_else(|| "its pod is gone".to_owned()),
+                Err(e) => Err(format!("its pods could not be listed: {e}")),
+            };
+            copy_one(&inner, &client, copy, pod)
+        });
+        futures_util::future::join_all(each).await;
+    });
+}
+
+/// Where an attempt's output goes: its log file and its live followers.
+struct Sink {
+    file: tokio::fs::File,
+    live: tokio::sync::broadcast::Sender<LogChunk>,
+    attempt: u32,
+    offset: u64,
+}
+
+impl Sink {
+    async fn write(&mut self, data: Vec<u8>) -> std::io::Result<()> {
+        let written = self.file.write_all(&data).await;
+        let len = data.len() as u64;
+        let _ = self.live.send(LogChunk { attempt: self.attempt, offset: self.offset, data: data.into() });
+        self.offset += len;
+        written
+    }
+}
+
+async fn copy_one(inner: &ClusterInner, client: &Client, copy: Copy, pod: Result<String, String>) {
+    let files = &inner.files;
+    let path = files.attempt_log(&copy.run_id, &copy.task, copy.number);
+    let opened = async {
+        if let Some(dir) = path.parent() {
+            tokio::fs::create_dir_all(dir).await?;
+        }
+        tokio::fs::File::create(&path).await
+    };
+    let file = match opened.await {
+        Ok(file) => file,
+        Err(e) => {
+            tracing::warn!(path = %path.display(), error = %e, "cannot write a pod's output");
+            return;
+        }
+    };
+    let live = files.open_stream(copy.run_pk, &copy.run_id, &copy.task);
+    let mut sink = Sink { file, live, attempt: copy.number, offset: 0 };
+    let outcome = match pod {
+        Ok(pod) => {
+            // An attempt that has ended is read whole; a running one is followed.
+            let follow = !*copy.ended.borrow();
+            match pod_logs::output(client, &copy.namespace, &pod, follow).await {
+                Ok(output) => pump(output, copy.ended.clone(), &mut sink).await,
+                Err(e) => Err(e.to_string()),
+            }
+        }
+        Err(e) => Err(e),
+    };
+    if let Err(e) = outcome {
+        let _ = sink.write(format!("[the pod's output could not be read: {e}]\n").into_bytes()).await;
+    }
+    let _ = sink.file.flush().await;
+    files.close_stream(copy.run_pk, &copy.run_id, &copy.task);
+}
+
+/// Writes the output until it ends, or until [`DRAIN`] after the attempt ended.
+async fn pump(
+    mut output: BoxStream<'static, std::io::Result<Vec<u8>>>,
+    mut ended: watch::Receiver<bool>,
+    sink: &mut Sink,
+) -> Result<(), String> {
+    let deadline = async move {
+        let _ = ended.wait_for(|e| *e).await;
+        tokio::time::sleep(DRAIN).await;
+    };
+    tokio::pin!(deadline);
+    loop {
+        let chunk = tokio::select! {
+            chunk = output.next() => chunk,
+            () = &mut deadline => return Ok(()),
+        };
+        match chunk {
+            None => return Ok(()),
+            Some(Ok(data)) => sink.write(data).await.map_err(|e| format!("cannot write the log: {e}"))?,
+            Some(Err(e)) => return Err(format!("reading it broke off: {e}")),
+        }
+    }
+}

@@ -1,0 +1,160 @@
+//! Pipelines of a project on a Kubernetes cluster run there, on the real test control
+//! plane: the run becomes an Argo Workflow, its state comes back through the watch, its
+//! pods' output is kept after they are gone, a stop cancels it, and a new manual run
+//! replaces the previous one on the cluster.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use cubist_kube::argo::Workflow;
+use cubist_kube::clusters::{ClusterSettings, Source};
+use cubist_kube::testenv;
+use k8s_openapi::api::core::v1::{Pod, ServiceAccount};
+use kube::api::{DeleteParams, ListParams, PostParams};
+use kube::{Api, Client as KubeClient};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use common::runs::{shell_step, shell_template, task};
+use common::{Backend, Client, TestApp};
+
+/// A server whose clusters are `local` (the default) and `testenv`, the test plane; a
+/// namespace of the plane for this test with the service account pipeline pods run as.
+async fn setup(backend: Backend, prefix: &str) -> (TestApp, KubeClient, String) {
+    let plane = testenv::shared().unwrap();
+    let kube = plane.client().await.unwrap();
+    let namespace = plane.namespace(&kube, prefix).await.unwrap();
+    let account = ServiceAccount {
+        metadata: kube::api::ObjectMeta { name: Some("pipeline-runner".into()), ..Default::default() },
+        ..ServiceAccount::default()
+    };
+    Api::<ServiceAccount>::namespaced(kube.clone(), &namespace).create(&PostParams::default(), &account).await.unwrap();
+    let kubeconfig = plane.kubeconfig.clone();
+    let app = TestApp::spawn_with(backend, move |c| {
+        c.clusters = ["local", "testenv"].map(String::from).to_vec();
+        c.cluster_settings = vec![ClusterSettings {
+            name: "testenv".into(),
+            source: Source::Kubeconfig { path: kubeconfig, context: None },
+        }];
+    })
+    .await;
+    (app, kube, namespace)
+}
+
+/// A pipeline of `shell` steps (a chain, in order) in a new project on `cluster`.
+async fn pipeline_on(cluster: &str, admin: &Client, namespace: &str, steps: &[&str]) -> i64 {
+    let expand = json!({"cluster": cluster, "namespaces": {"pipeline": namespace}});
+    let (status, project) = admin
+        .post("/api/v1/projects", &json!({"name": format!("p-{namespace}"), "kind": "org", "expand": expand}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{project}");
+    let shell = shell_template(admin).await;
+    let tasks: Vec<Value> = steps.iter().map(|s| shell_step(&shell, (s, &format!("echo {s}"), 0, 0, false))).collect();
+    let dag: serde_json::Map<String, Value> = steps.windows(2).map(|w| (w[1].to_owned(), json!([w[0]]))).collect();
+    let body = json!({"pipeline": {"project_id": project["id"], "name": "on-cluster", "dag": dag, "parallelism": 1}, "tasks": tasks});
+    let (status, created) = admin.post("/api/v1/pipelines", &body).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    created["pipeline"]["id"].as_i64().unwrap()
+}
+
+/// Waits (through the API) until the run's detail satisfies `done`.
+async fn wait_for(client: &Client, run_id: &str, done: impl Fn(&Value) -> bool) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let detail: Value = client.get_as(&format!("/api/v1/runs/{run_id}")).await;
+        if done(&detail) {
+            return detail;
+        }
+        assert!(Instant::now() < deadline, "the run did not get there: {detail}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+fn ended(detail: &Value) -> bool {
+    !["pending", "running"].contains(&detail["run"]["status"].as_str().unwrap())
+}
+
+async fn workflows_of(kube: &KubeClient, namespace: &str, run_id: &str) -> Vec<Workflow> {
+    let api = Api::<Workflow>::namespaced(kube.clone(), namespace);
+    api.list(&ListParams::default().labels(&format!("run-id={run_id}"))).await.unwrap().items
+}
+
+on_both_databases!(a_pipeline_runs_on_the_cluster_and_its_logs_outlive_its_pods, runs_to_the_end);
+
+async fn runs_to_the_end(backend: Backend) {
+    let (app, kube, namespace) = setup(backend, "cluster-run").await;
+    let admin = app.admin().await;
+    let id = pipeline_on("testenv", &admin, &namespace, &["fetch", "train"]).await;
+    let run_id = common::runs::start(&admin, id).await;
+    assert_eq!(workflows_of(&kube, &namespace, &run_id).await.len(), 1, "the run is one Workflow");
+    assert!(!app.data_dir.join("runs").join(&run_id).join("work").exists(), "nothing runs on this machine");
+
+    let detail = wait_for(&admin, &run_id, ended).await;
+    assert_eq!(detail["run"]["status"], "succeeded", "{detail}");
+    for name in ["fetch", "train"] {
+        let t = task(&detail, name);
+        assert_eq!(t["status"], "succeeded", "{t}");
+        assert_eq!(t["attempts"].as_array().unwrap().len(), 1, "{t}");
+        assert!(t["started_at"].is_string() && t["finished_at"].is_string(), "{t}");
+    }
+    assert!(task(&detail, "fetch")["finished_at"].as_str() <= task(&detail, "train")["started_at"].as_str());
+
+    // The Workflow and its pods go; what they printed stays readable in Cubist.
+    let workflows = Api::<Workflow>::namespaced(kube.clone(), &namespace);
+    workflows.delete_collection(&DeleteParams::default(), &ListParams::default()).await.unwrap();
+    Api::<Pod>::namespaced(kube.clone(), &namespace)
+        .delete_collection(
+            &DeleteParams { grace_period_seconds: Some(0), ..DeleteParams::default() },
+            &ListParams::default(),
+        )
+        .await
+        .unwrap();
+    for name in ["fetch", "train"] {
+        let (status, log) = admin.get(&format!("/api/v1/runs/{run_id}/tasks/{name}/logs")).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(log.as_str().unwrap().lines().collect::<Vec<_>>(), testenv::POD_OUTPUT, "{name}");
+    }
+    let detail: Value = admin.get_as(&format!("/api/v1/runs/{run_id}")).await;
+    assert_eq!(detail["run"]["status"], "succeeded", "a finished run stays as it ended when its Workflow goes");
+}
+
+on_both_databases!(a_run_on_the_cluster_is_stopped_and_a_new_one_replaces_it, stop_and_replace);
+
+async fn stop_and_replace(backend: Backend) {
+    let (app, kube, namespace) = setup(backend, "cluster-stop").await;
+    let admin = app.admin().await;
+    let id = pipeline_on("testenv", &admin, &namespace, &[testenv::RUNS_UNTIL_STOPPED, "after"]).await;
+    let first = common::runs::start(&admin, id).await;
+    wait_for(&admin, &first, |d| task(d, testenv::RUNS_UNTIL_STOPPED)["status"] == "running").await;
+
+    let (status, detail) = admin.post(&format!("/api/v1/runs/{first}/cancel"), &json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{detail}");
+    assert_eq!(detail["run"]["status"], "cancelled", "the stop is recorded when the cancel returns: {detail}");
+    assert_eq!(task(&detail, testenv::RUNS_UNTIL_STOPPED)["status"], "cancelled", "{detail}");
+    assert_eq!(task(&detail, "after")["status"], "cancelled", "{detail}");
+    assert!(detail["run"]["finished_at"].is_string());
+
+    let second = common::runs::start(&admin, id).await;
+    assert!(workflows_of(&kube, &namespace, &first).await.is_empty(), "the previous manual run's Workflow is gone");
+    assert_eq!(workflows_of(&kube, &namespace, &second).await.len(), 1);
+    let old: Value = admin.get_as(&format!("/api/v1/runs/{first}")).await;
+    assert_eq!(old["run"]["status"], "deleted", "its record stays");
+    let (status, _) = admin.post(&format!("/api/v1/runs/{second}/cancel"), &json!({})).await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+on_both_databases!(a_project_on_a_cluster_without_a_kubeconfig_cannot_run, unreachable_cluster);
+
+async fn unreachable_cluster(backend: Backend) {
+    let app = TestApp::spawn_with(backend, |c| c.clusters = ["local", "gpu-east"].map(String::from).to_vec()).await;
+    let admin = app.admin().await;
+    let id = pipeline_on("gpu-east", &admin, "nowhere", &["only"]).await;
+    let (status, body) = admin.post(&format!("/api/v1/pipelines/{id}/runs"), &json!({})).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert!(body.to_string().contains("gpu-east"), "{body}");
+    let runs: Value = admin.get_as(&format!("/api/v1/runs?pipeline_id={id}")).await;
+    assert_eq!(runs["total"], 0, "nothing is recorded");
+}
