@@ -21,9 +21,8 @@ use serde_json::{Value, json};
 use common::runs::{shell_step, shell_template, task};
 use common::{Backend, Client, TestApp};
 
-/// A server whose clusters are `local` (the default) and `testenv`, the test plane; a
-/// namespace of the plane for this test with the service account pipeline pods run as.
-async fn setup(backend: Backend, prefix: &str) -> (TestApp, KubeClient, String) {
+/// A namespace of the test plane with the service account pipeline pods run as.
+async fn plane_namespace(prefix: &str) -> (KubeClient, String) {
     let plane = testenv::shared().unwrap();
     let kube = plane.client().await.unwrap();
     let namespace = plane.namespace(&kube, prefix).await.unwrap();
@@ -32,6 +31,14 @@ async fn setup(backend: Backend, prefix: &str) -> (TestApp, KubeClient, String) 
         ..ServiceAccount::default()
     };
     Api::<ServiceAccount>::namespaced(kube.clone(), &namespace).create(&PostParams::default(), &account).await.unwrap();
+    (kube, namespace)
+}
+
+/// A server whose clusters are `local` (the default) and `testenv`, the test plane; a
+/// namespace of the plane for this test with the service account pipeline pods run as.
+async fn setup(backend: Backend, prefix: &str) -> (TestApp, KubeClient, String) {
+    let (kube, namespace) = plane_namespace(prefix).await;
+    let plane = testenv::shared().unwrap();
     let kubeconfig = plane.kubeconfig.clone();
     let app = TestApp::spawn_with(backend, move |c| {
         c.clusters = ["local", "testenv"].map(String::from).to_vec();
@@ -51,10 +58,16 @@ async fn pipeline_on(cluster: &str, admin: &Client, namespace: &str, steps: &[&s
         .post("/api/v1/projects", &json!({"name": format!("p-{namespace}"), "kind": "org", "expand": expand}))
         .await;
     assert_eq!(status, StatusCode::CREATED, "{project}");
+    pipeline_in(admin, &project, "on-cluster", steps).await
+}
+
+/// A pipeline of `shell` steps (a chain, in order) in `project`.
+async fn pipeline_in(admin: &Client, project: &Value, name: &str, steps: &[&str]) -> i64 {
     let shell = shell_template(admin).await;
     let tasks: Vec<Value> = steps.iter().map(|s| shell_step(&shell, (s, &format!("echo {s}"), 0, 0, false))).collect();
     let dag: serde_json::Map<String, Value> = steps.windows(2).map(|w| (w[1].to_owned(), json!([w[0]]))).collect();
-    let body = json!({"pipeline": {"project_id": project["id"], "name": "on-cluster", "dag": dag, "parallelism": 1}, "tasks": tasks});
+    let body =
+        json!({"pipeline": {"project_id": project["id"], "name": name, "dag": dag, "parallelism": 1}, "tasks": tasks});
     let (status, created) = admin.post("/api/v1/pipelines", &body).await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
     created["pipeline"]["id"].as_i64().unwrap()
@@ -157,4 +170,53 @@ async fn unreachable_cluster(backend: Backend) {
     assert!(body.to_string().contains("gpu-east"), "{body}");
     let runs: Value = admin.get_as(&format!("/api/v1/runs?pipeline_id={id}")).await;
     assert_eq!(runs["total"], 0, "nothing is recorded");
+}
+
+on_both_databases!(a_restarted_server_takes_up_its_runs_on_the_cluster, restart_resumes);
+
+/// The server is killed while two runs are in flight; meanwhile one run is stopped on the
+/// cluster and the other's Workflow deleted. The new server records both as they ended.
+async fn restart_resumes(backend: Backend) {
+    let plane = testenv::shared().unwrap();
+    let (kube, namespace) = plane_namespace("cluster-restart").await;
+    let dir = tempfile::tempdir().unwrap();
+    let (_pg, database) = common::database(backend).await;
+    let kubeconfig = format!("testenv={}", plane.kubeconfig.display());
+    let env = [("CUBIST_CLUSTERS", "local,testenv"), ("CUBIST_KUBECONFIGS", kubeconfig.as_str())];
+    let (mut server, base) = common::binary::serve_with(dir.path(), &database, &env).await;
+    let admin = common::binary::admin(&base).await;
+    let expand = json!({"cluster": "testenv", "namespaces": {"pipeline": namespace}});
+    let (_, project) =
+        admin.post("/api/v1/projects", &json!({"name": "restart", "kind": "org", "expand": expand})).await;
+    let slow = testenv::RUNS_UNTIL_STOPPED;
+    let stopped = pipeline_in(&admin, &project, "stopped", &[slow, "after"]).await;
+    let vanished = pipeline_in(&admin, &project, "vanished", &[slow]).await;
+    let stopped = common::runs::start(&admin, stopped).await;
+    let vanished = common::runs::start(&admin, vanished).await;
+    for run_id in [&stopped, &vanished] {
+        wait_for(&admin, run_id, |d| task(d, slow)["status"] == "running").await;
+    }
+
+    server.kill().await.unwrap();
+    cubist_kube::workflows::terminate(&kube, &namespace, &stopped).await.unwrap();
+    cubist_kube::workflows::clear(&kube, &namespace, &vanished).await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !workflows_of(&kube, &namespace, &stopped).await[0]
+        .status
+        .as_ref()
+        .and_then(|s| s.phase)
+        .is_some_and(|p| p.is_final())
+    {
+        assert!(Instant::now() < deadline, "Argo did not stop the Workflow");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+
+    let (_server, base) = common::binary::serve_with(dir.path(), &database, &env).await;
+    let admin = common::binary::admin(&base).await;
+    let detail = wait_for(&admin, &stopped, ended).await;
+    assert_eq!(detail["run"]["status"], "cancelled", "{detail}");
+    assert_eq!(task(&detail, "after")["status"], "cancelled", "{detail}");
+    let detail = wait_for(&admin, &vanished, ended).await;
+    assert_eq!(detail["run"]["status"], "failed", "{detail}");
+    assert!(detail["run"]["message"].as_str().unwrap().contains("Workflow"), "{detail}");
 }
