@@ -73,6 +73,14 @@ pub async fn clear(client: &Client, namespace: &str, run_id: &str) -> Result<(),
     Ok(())
 }
 
+/// Whether nothing carrying the run id is left in `namespace` (a rerun under the same run
+/// id, as single tasks have, must not meet the names of the previous run's objects).
+pub async fn is_cleared(client: &Client, namespace: &str, run_id: &str) -> Result<bool, kube::Error> {
+    let workflows = Api::<Workflow>::namespaced(client.clone(), namespace).list_metadata(&of_run(run_id)).await?;
+    let pods = Api::<Pod>::namespaced(client.clone(), namespace).list_metadata(&of_run(run_id)).await?;
+    Ok(workflows.items.is_empty() && pods.items.is_empty())
+}
+
 /// What happened to a Workflow.
 #[derive(Debug, Clone)]
 pub enum WorkflowEvent {

@@ -220,3 +220,38 @@ async fn restart_resumes(backend: Backend) {
     assert_eq!(detail["run"]["status"], "failed", "{detail}");
     assert!(detail["run"]["message"].as_str().unwrap().contains("Workflow"), "{detail}");
 }
+
+on_both_databases!(a_single_task_runs_alone_on_the_cluster_and_is_cleared, single_task);
+
+/// A task run alone (run id `run-<pipeline>-<task>`) runs on the cluster, its log is
+/// readable, a second run replaces the first under the same id, and clearing removes it
+/// from the cluster while the record and log stay.
+async fn single_task(backend: Backend) {
+    let (app, kube, namespace) = setup(backend, "cluster-task").await;
+    let admin = app.admin().await;
+    let id = pipeline_on("testenv", &admin, &namespace, &["fetch", "train"]).await;
+    let detail: Value = admin.get_as(&format!("/api/v1/pipelines/{id}/graph")).await;
+    let train = detail["tasks"].as_array().unwrap().iter().find(|t| t["name"] == "train").unwrap()["id"].clone();
+    let run_id = format!("run-{id}-{train}");
+    for _ in 0..2 {
+        let (status, run) = admin.post(&format!("/api/v1/tasks/{train}/run"), &json!({})).await;
+        assert_eq!(status, StatusCode::CREATED, "{run}");
+        assert_eq!(run["run_id"], run_id.as_str());
+        let detail = wait_for(&admin, &run_id, ended).await;
+        assert_eq!(detail["run"]["status"], "succeeded", "{detail}");
+        assert_eq!(detail["tasks"].as_array().unwrap().len(), 1, "only the task runs: {detail}");
+        assert_eq!(workflows_of(&kube, &namespace, &run_id).await.len(), 1);
+    }
+    let (status, log) = admin.get(&format!("/api/v1/tasks/{train}/logs")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(log.as_str().unwrap().lines().collect::<Vec<_>>(), testenv::POD_OUTPUT);
+
+    let (status, _) = admin.post(&format!("/api/v1/tasks/{train}/clear"), &json!({})).await;
+    assert_eq!(status.as_u16() / 100, 2);
+    assert!(workflows_of(&kube, &namespace, &run_id).await.is_empty(), "cleared from the cluster");
+    let pods = Api::<Pod>::namespaced(kube.clone(), &namespace);
+    assert!(pods.list(&ListParams::default().labels(&format!("run-id={run_id}"))).await.unwrap().items.is_empty());
+    let (status, log) = admin.get(&format!("/api/v1/tasks/{train}/logs")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(log.as_str().unwrap().lines().collect::<Vec<_>>(), testenv::POD_OUTPUT, "the log stays");
+}

@@ -26,6 +26,10 @@ use crate::db::{Db, DbError};
 /// The service account pipeline pods run as unless their template names one.
 pub const PIPELINE_SERVICE_ACCOUNT: &str = "pipeline-runner";
 
+/// How long a clear waits for the run's objects to be gone, and how often it looks.
+const CLEAR_WAIT: Duration = Duration::from_secs(30);
+const CLEAR_CHECK: Duration = Duration::from_millis(100);
+
 /// How long a cancel waits for the cluster to report the run stopped.
 const CANCEL_WAIT: Duration = Duration::from_secs(60);
 
@@ -151,12 +155,21 @@ impl ClusterEngine {
         true
     }
 
-    /// Deletes what the run made on its cluster: its Workflow and pods.
+    /// Deletes what the run made on its cluster, its Workflow and pods, and waits (a while)
+    /// until they are gone.
     pub async fn clear(&self, run_id: &str, cluster: &str, namespace: &str) {
-        if let Some(client) = self.inner.clusters.client(cluster)
-            && let Err(e) = workflows::clear(client, namespace, run_id).await
-        {
+        let Some(client) = self.inner.clusters.client(cluster) else { return };
+        if let Err(e) = workflows::clear(client, namespace, run_id).await {
             tracing::warn!(run_id, cluster, error = %e, "could not delete a run's Workflow and pods");
+            return;
+        }
+        let gone = async {
+            while !workflows::is_cleared(client, namespace, run_id).await.unwrap_or(true) {
+                tokio::time::sleep(CLEAR_CHECK).await;
+            }
+        };
+        if tokio::time::timeout(CLEAR_WAIT, gone).await.is_err() {
+            tracing::warn!(run_id, cluster, "a run's Workflow and pods are still being deleted");
         }
     }
 
