@@ -75,8 +75,12 @@ fn status_of(phase: Option<Phase>, stopped: bool, done: bool) -> RunStatus {
 
 /// The node of each task: the one named after it (a retried task's attempts are its
 /// children, named `<task>(<n>)`).
-fn task_node<'a>(nodes: &'a BTreeMap<String, NodeStatus>, task: &str) -> Option<&'a NodeStatus> {
-    nodes.values().find(|n| n.display_name == task && matches!(n.kind.as_str(), "Pod" | "Retry" | "Skipped"))
+fn task_nodes(nodes: &BTreeMap<String, NodeStatus>) -> std::collections::HashMap<&str, &NodeStatus> {
+    nodes
+        .values()
+        .filter(|n| matches!(n.kind.as_str(), "Pod" | "Retry" | "Skipped"))
+        .map(|n| (n.display_name.as_str(), n))
+        .collect()
 }
 
 /// The status's nodes, unpacked when Argo compressed them (gzip, then base64).
@@ -144,9 +148,10 @@ pub fn run_state(workflow: &Workflow, tasks: &[String]) -> RunState {
     };
     let done = status.phase.is_some_and(Phase::is_final);
     let nodes = nodes_of(&status);
+    let by_task = task_nodes(&nodes);
     let tasks = tasks
         .iter()
-        .map(|name| match task_node(&nodes, name) {
+        .map(|name| match by_task.get(name.as_str()).copied() {
             Some(node) => TaskState {
                 name: name.clone(),
                 status: status_of(node.phase, by_stop(time(node.finished_at.as_ref())), done),

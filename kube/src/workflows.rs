@@ -14,11 +14,15 @@ use serde::Serialize;
 use crate::argo::Workflow;
 use crate::workflow::RUN_LABEL;
 
-/// Creates the Workflow.
-pub async fn submit(client: &Client, workflow: &Workflow) -> Result<(), kube::Error> {
+/// Creates the Workflow; returns it as created (with its uid).
+pub async fn submit(client: &Client, workflow: &Workflow) -> Result<Workflow, kube::Error> {
     let namespace = workflow.metadata.namespace.as_deref().unwrap_or("default");
-    Api::<Workflow>::namespaced(client.clone(), namespace).create(&PostParams::default(), workflow).await?;
-    Ok(())
+    Api::<Workflow>::namespaced(client.clone(), namespace).create(&PostParams::default(), workflow).await
+}
+
+/// The Workflow as it is now, if it exists.
+pub async fn get(client: &Client, namespace: &str, name: &str) -> Result<Option<Workflow>, kube::Error> {
+    Api::<Workflow>::namespaced(client.clone(), namespace).get_opt(name).await
 }
 
 fn of_run(run_id: &str) -> ListParams {

@@ -40,6 +40,9 @@ struct Tracked {
     namespace: String,
     /// The Workflow's name.
     workflow: String,
+    /// The Workflow's uid (unknown for runs taken up after a restart: any Workflow carrying
+    /// the run id is theirs).
+    uid: Option<String>,
     tasks: Vec<String>,
     /// The state last mirrored into the records.
     last: Option<RunState>,
@@ -101,28 +104,44 @@ impl ClusterEngine {
         self.inner.tracked.lock().unwrap_or_else(PoisonError::into_inner).contains_key(run_id)
     }
 
-    /// Submits a recorded run's Workflow; on failure the run is recorded as failed.
+    /// Submits a recorded run's Workflow; on failure the run is recorded as failed. The run
+    /// is tracked by the uid of the Workflow created (so events of an earlier Workflow of the
+    /// same run id, as single tasks rerun, are not taken for it), and its state read once
+    /// after tracking so that nothing before is missed.
     pub async fn submit(&self, run_pk: i64, plan: &Plan, cluster: &str, namespace: &str) -> Result<(), String> {
         let rendered = workflow::render(plan, &Self::target(cluster, namespace, self.inner.files.retry_backoff));
-        self.track(run_pk, plan, cluster, namespace, Instant::now());
-        let submitted = match self.inner.clusters.client(cluster) {
-            Some(client) => workflows::submit(client, &rendered).await.map_err(|e| e.to_string()),
-            None => self.check(cluster),
-        };
-        if let Err(e) = &submitted {
-            let message = format!("could not submit the run to '{cluster}': {e}");
+        let Some(client) = self.inner.clusters.client(cluster) else {
+            self.track(run_pk, plan, cluster, namespace, None, Instant::now());
+            let message = self.check(cluster).err().unwrap_or_default();
             self.inner.fail(&plan.run_id, &message).await;
             return Err(message);
+        };
+        let created = match workflows::submit(client, &rendered).await {
+            Ok(created) => created,
+            Err(e) => {
+                self.track(run_pk, plan, cluster, namespace, None, Instant::now());
+                let message = format!("could not submit the run to '{cluster}': {e}");
+                self.inner.fail(&plan.run_id, &message).await;
+                return Err(message);
+            }
+        };
+        self.track(run_pk, plan, cluster, namespace, created.metadata.uid.clone(), Instant::now());
+        let name = created.metadata.name.clone().unwrap_or_default();
+        match workflows::get(client, namespace, &name).await {
+            Ok(Some(now)) => watch::mirror_one(&self.inner, client, &plan.run_id, &now),
+            Ok(None) => {}
+            Err(e) => tracing::warn!(run_id = %plan.run_id, error = %e, "cannot read a submitted Workflow back"),
         }
         Ok(())
     }
 
-    fn track(&self, pk: i64, plan: &Plan, cluster: &str, namespace: &str, since: Instant) {
+    fn track(&self, pk: i64, plan: &Plan, cluster: &str, namespace: &str, uid: Option<String>, since: Instant) {
         let tracked = Tracked {
             pk,
             cluster: cluster.to_owned(),
             namespace: namespace.to_owned(),
             workflow: workflow::workflow_name(plan),
+            uid,
             tasks: plan.tasks.iter().map(|t| t.name.clone()).collect(),
             last: None,
             copying: HashMap::new(),
@@ -183,7 +202,7 @@ impl ClusterEngine {
             let plan: Option<Plan> = serde_json::from_str(&run.plan).ok();
             match plan {
                 Some(plan) if self.check(&run.cluster).is_ok() => {
-                    self.track(run.id, &plan, &run.cluster, &run.namespace, long_ago);
+                    self.track(run.id, &plan, &run.cluster, &run.namespace, None, long_ago);
                 }
                 _ => {
                     let message = format!("the cluster '{}' is not configured any more", run.cluster);
@@ -212,14 +231,30 @@ fn ended_now(status: RunStatus, message: String) -> RunChanges {
     }
 }
 
-impl ClusterInner {
-    fn take(&self, run_id: &str) -> Option<Tracked> {
-        self.tracked.lock().unwrap_or_else(PoisonError::into_inner).remove(run_id)
+impl Tracked {
+    /// Whether `workflow` is this run's.
+    fn owns(&self, workflow: &cubist_kube::argo::Workflow) -> bool {
+        workflow.metadata.namespace.as_deref() == Some(self.namespace.as_str())
+            && (self.uid.is_none() || workflow.metadata.uid == self.uid)
     }
+}
 
+impl ClusterInner {
     /// Ends a tracked run as failed with `message`: its unfinished tasks are cancelled.
     async fn fail(&self, run_id: &str, message: &str) {
-        let Some(run) = self.take(run_id) else { return };
+        self.fail_if(run_id, message, |_| true).await;
+    }
+
+    /// Ends a tracked run as [`ClusterInner::fail`] does, if `whose` holds for it.
+    async fn fail_if(&self, run_id: &str, message: &str, whose: impl FnOnce(&Tracked) -> bool) {
+        let taken = {
+            let mut tracked = self.tracked.lock().unwrap_or_else(PoisonError::into_inner);
+            match tracked.get(run_id) {
+                Some(run) if whose(run) => tracked.remove(run_id),
+                _ => None,
+            }
+        };
+        let Some(run) = taken else { return };
         let writer = &self.files.writer;
         for name in &run.tasks {
             let finished = run.last.as_ref().and_then(|l| l.tasks.iter().find(|t| &t.name == name));

@@ -30,8 +30,9 @@ pub struct Copy {
     pub ended: watch::Receiver<bool>,
 }
 
-/// How long output is still read after its attempt ended (a kubelet may hold the stream).
-const DRAIN: Duration = Duration::from_secs(3);
+/// How long a followed stream may still deliver after its attempt ended before the rest is
+/// read in one go instead (a kubelet may hold a followed stream open).
+const DRAIN: Duration = Duration::from_millis(200);
 
 /// Starts copying the output of these attempts (all of one run) as a task of `set`.
 pub fn start_all(set: &mut JoinSet<()>, inner: Arc<ClusterInner>, client: Client, copies: Vec<Copy>) {
@@ -87,14 +88,7 @@ async fn copy_one(inner: &ClusterInner, client: &Client, copy: Copy, pod: Result
     let live = files.open_stream(copy.run_pk, &copy.run_id, &copy.task);
     let mut sink = Sink { file, live, attempt: copy.number, offset: 0 };
     let outcome = match pod {
-        Ok(pod) => {
-            // An attempt that has ended is read whole; a running one is followed.
-            let follow = !*copy.ended.borrow();
-            match pod_logs::output(client, &copy.namespace, &pod, follow).await {
-                Ok(output) => pump(output, copy.ended.clone(), &mut sink).await,
-                Err(e) => Err(e.to_string()),
-            }
-        }
+        Ok(pod) => copy_pod(client, &copy, &pod, &mut sink).await,
         Err(e) => Err(e),
     };
     if let Err(e) = outcome {
@@ -104,24 +98,62 @@ async fn copy_one(inner: &ClusterInner, client: &Client, copy: Copy, pod: Result
     files.close_stream(copy.run_pk, &copy.run_id, &copy.task);
 }
 
-/// Writes the output until it ends, or until [`DRAIN`] after the attempt ended.
+/// Follows a running attempt's output; once the attempt has ended (and its stream has not,
+/// after [`DRAIN`]), reads the whole output once more and keeps what had not arrived.
+async fn copy_pod(client: &Client, copy: &Copy, pod: &str, sink: &mut Sink) -> Result<(), String> {
+    if !*copy.ended.borrow() {
+        let output = pod_logs::output(client, &copy.namespace, pod, true).await.map_err(|e| e.to_string())?;
+        if pump(output, Some(copy.ended.clone()), sink).await? == Pumped::Whole {
+            return Ok(());
+        }
+    }
+    let output = pod_logs::output(client, &copy.namespace, pod, false).await.map_err(|e| e.to_string())?;
+    let mut skip = sink.offset;
+    let rest = output.map(move |chunk| {
+        chunk.map(|mut data| {
+            let cut = usize::try_from(skip).unwrap_or(usize::MAX).min(data.len());
+            skip -= cut as u64;
+            data.drain(..cut);
+            data
+        })
+    });
+    pump(rest.boxed(), None, sink).await.map(|_| ())
+}
+
+/// How a stream was read.
+#[derive(Debug, PartialEq, Eq)]
+enum Pumped {
+    /// To its end.
+    Whole,
+    /// Until [`DRAIN`] after the attempt ended.
+    Cut,
+}
+
+/// Writes the output until it ends, or (given the attempt's end signal) until [`DRAIN`]
+/// after the attempt ended.
 async fn pump(
     mut output: BoxStream<'static, std::io::Result<Vec<u8>>>,
-    mut ended: watch::Receiver<bool>,
+    ended: Option<watch::Receiver<bool>>,
     sink: &mut Sink,
-) -> Result<(), String> {
+) -> Result<Pumped, String> {
     let deadline = async move {
-        let _ = ended.wait_for(|e| *e).await;
-        tokio::time::sleep(DRAIN).await;
+        match ended {
+            Some(mut ended) => {
+                let _ = ended.wait_for(|e| *e).await;
+                tokio::time::sleep(DRAIN).await;
+            }
+            None => std::future::pending().await,
+        }
     };
     tokio::pin!(deadline);
     loop {
         let chunk = tokio::select! {
             chunk = output.next() => chunk,
-            () = &mut deadline => return Ok(()),
+            () = &mut deadline => return Ok(Pumped::Cut),
         };
         match chunk {
-            None => return Ok(()),
+            None => return Ok(Pumped::Whole),
+            Some(Ok(data)) if data.is_empty() => {}
             Some(Ok(data)) => sink.write(data).await.map_err(|e| format!("cannot write the log: {e}"))?,
             Some(Err(e)) => return Err(format!("reading it broke off: {e}")),
         }

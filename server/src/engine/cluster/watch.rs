@@ -39,7 +39,7 @@ pub async fn follow_cluster(inner: Arc<ClusterInner>, cluster: String, client: C
             }
             Ok(WorkflowEvent::Deleted(workflow)) => {
                 if let Some(id) = run_id(&workflow) {
-                    inner.fail(id, "its Workflow was deleted from the cluster").await;
+                    inner.fail_if(id, "its Workflow was deleted from the cluster", |run| run.owns(&workflow)).await;
                 }
             }
             Ok(WorkflowEvent::Listing) => {
@@ -67,10 +67,10 @@ pub async fn follow_cluster(inner: Arc<ClusterInner>, cluster: String, client: C
 }
 
 /// Mirrors a tracked run's new state and starts copying the output of pods that started.
-fn mirror_one(inner: &Arc<ClusterInner>, client: &Client, run_id: &str, workflow: &Workflow) {
+pub(super) fn mirror_one(inner: &Arc<ClusterInner>, client: &Client, run_id: &str, workflow: &Workflow) {
     let mut tracked = inner.tracked.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     let Some(run) = tracked.get_mut(run_id) else { return };
-    if workflow.metadata.namespace.as_deref() != Some(run.namespace.as_str()) {
+    if !run.owns(workflow) {
         return;
     }
     let state = run_state(workflow, &run.tasks);
