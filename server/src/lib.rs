@@ -11,6 +11,7 @@ pub mod db;
 pub mod domain;
 pub mod embedding;
 pub mod engine;
+pub mod registry_sync;
 pub mod state;
 pub mod telemetry;
 pub mod web;
@@ -85,7 +86,9 @@ pub async fn build(config: Config) -> Result<Built, StartError> {
     let clusters = Arc::new(cubist_kube::clusters::Clusters::connect(&config.clusters, &config.cluster_settings).await);
     let on_clusters = engine::cluster::ClusterEngine::new(clusters.clone(), engine.shared());
     let engines = engine::executor::Engines { local: engine, clusters: on_clusters };
-    let state = AppState { db, config: Arc::new(config), web, oidc, secrets, login_throttle, engines, clusters };
+    let registry_sync = registry_sync::RegistrySync::start(db.clone(), secrets.clone(), clusters.clone());
+    let state =
+        AppState { db, config: Arc::new(config), web, oidc, secrets, login_throttle, engines, clusters, registry_sync };
     let (api, mut openapi, mut routes) = api::routes(state.clone()).finish();
     routes.push(RouteInfo { method: "GET", path: OPENAPI_PATH.into(), permission: None });
     let catalog = domain::rbac::catalog(routes.iter().filter_map(|r| r.permission));

@@ -27,4 +27,6 @@ pub struct AppState {
     pub engines: Engines,
     /// The Kubernetes clusters and their clients (made once).
     pub clusters: Arc<Clusters>,
+    /// Writes registry pull Secrets into the clusters.
+    pub registry_sync: crate::registry_sync::RegistrySync,
 }

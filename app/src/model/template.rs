@@ -21,6 +21,49 @@ pub struct Repository {
     pub created_by: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Where its pull secret stands on each Kubernetes cluster.
+    #[serde(default)]
+    pub secret_syncs: Vec<SecretSync>,
+}
+
+/// A repository's pull secret on one cluster: written into every pipeline namespace of the
+/// cluster's projects, or not yet (and why).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SecretSync {
+    pub cluster: String,
+    pub state: SecretSyncState,
+    /// What failed, namespace by namespace; or how many namespaces have it.
+    pub message: String,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// How a pull secret's sync to a cluster stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum SecretSyncState {
+    /// Being written.
+    Pending,
+    /// In every namespace.
+    Applied,
+    /// The last attempt failed; it is tried again every minute.
+    Failed,
+}
+
+impl SecretSyncState {
+    /// Its name, as stored and sent.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Applied => "applied",
+            Self::Failed => "failed",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        [Self::Pending, Self::Applied, Self::Failed].into_iter().find(|s| s.as_str() == text)
+    }
 }
 
 /// Body of `POST /api/v1/repositories`.

@@ -83,7 +83,7 @@ async fn delete_repository(
     Path(id): Path<i64>,
 ) -> ApiResult<(Extension<AuditChanges>, StatusCode)> {
     let before = registry::get_repository(&state.db, &caller, id).await?;
-    registry::delete_repository(&state.db, &caller, id).await?;
+    registry::delete_repository(&state, &caller, id).await?;
     Ok((AuditChanges::between(Some(&before), None), StatusCode::NO_CONTENT))
 }
 

@@ -8,6 +8,7 @@ pub mod permissions;
 pub mod pipelines;
 pub mod projects;
 pub mod registry;
+pub mod registry_syncs;
 pub mod roles;
 pub mod runs;
 pub mod schema;

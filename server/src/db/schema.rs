@@ -143,6 +143,18 @@ diesel::allow_tables_to_appear_in_same_query!(
 );
 
 diesel::table! {
+    registry_secret_syncs (id) {
+        id -> BigInt,
+        secret_name -> Text,
+        cluster -> Text,
+        repository_id -> Nullable<BigInt>,
+        state -> Text,
+        message -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     repositories (id) {
         id -> BigInt,
         name -> Text,

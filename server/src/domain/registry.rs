@@ -4,13 +4,19 @@
 use app::domain::pagination::PageRequest;
 use app::domain::username::check_username;
 use app::domain::validation::{FieldErrors, check_display_name};
-use app::model::{Image, ImageInput, NamedRef, NewRepository, Page, PageQuery, Repository, RepositoryUpdate, UserId};
+use std::collections::HashMap;
+
+use app::model::{
+    Image, ImageInput, NamedRef, NewRepository, Page, PageQuery, Repository, RepositoryUpdate, SecretSync,
+    SecretSyncState, UserId,
+};
 
 use super::access::{self, Act, Row};
 use super::{Error, Result, invalid};
 use crate::auth::Identity;
 use crate::db::projects::usernames;
 use crate::db::registry::{self, ImageRow, ImageValues, RepositoryRow, RepositoryValues};
+use crate::db::registry_syncs;
 use crate::db::{self, Db, Tx};
 use crate::state::AppState;
 use crate::transaction;
@@ -36,12 +42,29 @@ fn check_hubsecret(name: &str) -> std::result::Result<(), String> {
     if name.len() > 54 { Err("must be at most 54 characters".into()) } else { Ok(()) }
 }
 
+/// The Kubernetes clusters pull Secrets go to: every configured cluster but `local`.
+fn secret_clusters(state: &AppState) -> Vec<String> {
+    state.config.clusters.iter().filter(|c| c.as_str() != crate::db::runs::LOCAL).cloned().collect()
+}
+
 async fn to_repositories(tx: &mut Tx<'_>, rows: Vec<RepositoryRow>) -> Result<Vec<Repository>> {
     let ids: Vec<i64> = rows.iter().filter_map(|r| r.created_by).collect();
     let names = usernames(tx, &ids).await?;
+    let repo_ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let mut syncs: HashMap<i64, Vec<SecretSync>> = HashMap::new();
+    for sync in registry_syncs::of_repositories(tx, &repo_ids).await? {
+        let Some(repo) = sync.repository_id else { continue };
+        syncs.entry(repo).or_default().push(SecretSync {
+            cluster: sync.cluster,
+            state: SecretSyncState::parse(&sync.state).unwrap_or(SecretSyncState::Pending),
+            message: sync.message,
+            updated_at: db::utc(sync.updated_at),
+        });
+    }
     Ok(rows
         .into_iter()
         .map(|r| Repository {
+            secret_syncs: syncs.remove(&r.id).unwrap_or_default(),
             id: r.id,
             created_by: r.created_by.and_then(|u| names.get(&u).cloned()),
             created_at: db::utc(r.created_at),
@@ -111,6 +134,7 @@ pub async fn create_repository(state: &AppState, caller: &Identity, input: NewRe
     };
     check_repo(&fields, Some(&input.password))?;
     let sealed = state.secrets.seal(&input.password);
+    let clusters = secret_clusters(state);
     let mut conn = state.db.write().await?;
     let id = transaction!(&mut conn, |tx| {
         if registry::repository_named(tx, &fields.name).await?.is_some() {
@@ -125,9 +149,12 @@ pub async fn create_repository(state: &AppState, caller: &Identity, input: NewRe
             hubsecret: &fields.hubsecret,
             updated_at: now,
         };
-        Ok::<_, Error>(registry::insert_repository(tx, &values, caller.user_id.0, now).await?)
+        let id = registry::insert_repository(tx, &values, caller.user_id.0, now).await?;
+        registry_syncs::want(tx, id, &fields.hubsecret, &clusters, now).await?;
+        Ok::<_, Error>(id)
     })?;
     drop(conn);
+    state.registry_sync.wake();
     get_repository(&state.db, caller, id).await
 }
 
@@ -137,6 +164,7 @@ pub async fn update_repository(
     id: i64,
     input: RepositoryUpdate,
 ) -> Result<Repository> {
+    let clusters = secret_clusters(state);
     let mut conn = state.db.write().await?;
     transaction!(&mut conn, |tx| {
         let row = visible_repository(tx, caller, id).await?;
@@ -161,19 +189,27 @@ pub async fn update_repository(
             updated_at: db::now(),
         };
         registry::update_repository(tx, id, &values).await?;
+        registry_syncs::release(tx, id, Some(&fields.hubsecret), values.updated_at).await?;
+        registry_syncs::want(tx, id, &fields.hubsecret, &clusters, values.updated_at).await?;
         Ok::<_, Error>(())
     })?;
     drop(conn);
+    state.registry_sync.wake();
     get_repository(&state.db, caller, id).await
 }
 
-pub async fn delete_repository(db: &Db, caller: &Identity, id: i64) -> Result<()> {
-    let mut conn = db.write().await?;
+/// Deletes a repository; its pull Secrets are removed from the clusters right after.
+pub async fn delete_repository(state: &AppState, caller: &Identity, id: i64) -> Result<()> {
+    let mut conn = state.db.write().await?;
     transaction!(&mut conn, |tx| {
         visible_repository(tx, caller, id).await?;
+        registry_syncs::release(tx, id, None, db::now()).await?;
         registry::delete_repository(tx, id).await?;
         Ok::<_, Error>(())
-    })
+    })?;
+    drop(conn);
+    state.registry_sync.wake();
+    Ok(())
 }
 
 async fn to_images(tx: &mut Tx<'_>, rows: Vec<ImageRow>) -> Result<Vec<Image>> {
