@@ -74,6 +74,11 @@ impl Clusters {
         self.clusters.iter().find(|c| c.name == name).and_then(|c| c.client.as_ref().ok())
     }
 
+    /// Whether the server knows a cluster of this name (configured, reachable or not).
+    pub fn is_named(&self, name: &str) -> bool {
+        self.names.iter().any(|n| n == name)
+    }
+
     /// Every cluster that has a client, with it.
     pub fn clients(&self) -> impl Iterator<Item = (&str, &Client)> {
         self.clusters.iter().filter_map(|c| Some((c.name.as_str(), c.client.as_ref().ok()?)))

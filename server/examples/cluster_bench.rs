@@ -41,6 +41,12 @@ impl Client {
         self.http.get(format!("{}{path}", self.base)).send().await.unwrap().json().await.unwrap()
     }
 
+    async fn try_post(&self, path: &str, body: &Value) -> (reqwest::StatusCode, Value) {
+        let resp = self.http.post(format!("{}{path}", self.base)).header("X-CSRF-Token", self.csrf()).json(body);
+        let resp = resp.send().await.unwrap();
+        (resp.status(), resp.json().await.unwrap_or_default())
+    }
+
     async fn post(&self, path: &str, body: &Value) -> Value {
         let resp = self.http.post(format!("{}{path}", self.base)).header("X-CSRF-Token", self.csrf()).json(body);
         let resp = resp.send().await.unwrap();
@@ -121,7 +127,7 @@ async fn main() {
     let project = api.post("/api/v1/projects", &json!({"name": "bench", "kind": "org", "expand": expand})).await;
 
     println!("{:>6} {:>12} {:>16} {:>16}", "tasks", "submit (ms)", "Argo run (s)", "watch lag (ms)");
-    for n in [1usize, 100, 1000] {
+    for n in [1usize, 100, 300, 1000] {
         let tasks: Vec<Value> = (0..n)
             .map(|i| json!({"name": format!("t{i:04}"), "template_id": shell, "args": {"script": "true"}}))
             .collect();
@@ -129,7 +135,11 @@ async fn main() {
         let created = api.post("/api/v1/pipelines", &json!({"pipeline": pipeline, "tasks": tasks})).await;
         let id = created["pipeline"]["id"].as_i64().unwrap();
         let submitted = Instant::now();
-        let run = api.post(&format!("/api/v1/pipelines/{id}/runs"), &json!({})).await;
+        let (status, run) = api.try_post(&format!("/api/v1/pipelines/{id}/runs"), &json!({})).await;
+        if !status.is_success() {
+            println!("{n:>6} refused ({status}): {}", run["error"]["message"]);
+            continue;
+        }
         let submit_ms = submitted.elapsed().as_secs_f64() * 1000.0;
         let run_id = run["run_id"].as_str().unwrap().to_owned();
         let argo = tokio::spawn(argo_finished(kube.clone(), run_id.clone()));

@@ -130,8 +130,12 @@ async fn runs_to_the_end(backend: Backend) {
         assert_eq!(status, StatusCode::OK);
         assert_eq!(log.as_str().unwrap().lines().collect::<Vec<_>>(), testenv::POD_OUTPUT, "{name}");
     }
-    let detail: Value = admin.get_as(&format!("/api/v1/runs/{run_id}")).await;
-    assert_eq!(detail["run"]["status"], "succeeded", "a finished run stays as it ended when its Workflow goes");
+    // Its deletion reaches the server's watch within moments; the run stays as it ended.
+    for _ in 0..20 {
+        let detail: Value = admin.get_as(&format!("/api/v1/runs/{run_id}")).await;
+        assert_eq!(detail["run"]["status"], "succeeded", "a finished run stays as it ended when its Workflow goes");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 on_both_databases!(a_run_on_the_cluster_is_stopped_and_a_new_one_replaces_it, stop_and_replace);
@@ -155,8 +159,9 @@ async fn stop_and_replace(backend: Backend) {
     assert_eq!(workflows_of(&kube, &namespace, &second).await.len(), 1);
     let old: Value = admin.get_as(&format!("/api/v1/runs/{first}")).await;
     assert_eq!(old["run"]["status"], "deleted", "its record stays");
-    let (status, _) = admin.post(&format!("/api/v1/runs/{second}/cancel"), &json!({})).await;
+    let (status, detail) = admin.post(&format!("/api/v1/runs/{second}/cancel"), &json!({})).await;
     assert_eq!(status, StatusCode::OK);
+    assert_eq!(detail["run"]["status"], "cancelled", "{detail}");
 }
 
 on_both_databases!(a_project_on_a_cluster_without_a_kubeconfig_cannot_run, unreachable_cluster);

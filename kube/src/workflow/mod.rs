@@ -49,8 +49,9 @@ pub fn task_template(task: &str) -> String {
 
 /// The Workflow's name: the pipeline's name and the start of the run id.
 pub fn workflow_name(plan: &Plan) -> String {
-    let pipeline = slug(&plan.pipeline_name, 40);
-    let run = slug(&plan.run_id, 12);
+    // At most 53 characters: the name is also a label value (63) on the run's pods.
+    let pipeline = slug(&plan.pipeline_name, 30);
+    let run = slug(&plan.run_id, 22);
     if pipeline.is_empty() { format!("run-{run}") } else { format!("{pipeline}-{run}") }
 }
 

@@ -185,6 +185,17 @@ pub async fn update_task(tx: &mut Tx<'_>, run_pk: i64, name: &str, changes: &Tas
     Ok(())
 }
 
+/// Ends a run's tasks that are still pending or running as cancelled with `message`.
+pub async fn end_open_tasks(tx: &mut Tx<'_>, run_pk: i64, message: &str, now: NaiveDateTime) -> Result<(), DbError> {
+    with_tx!(tx, |c| diesel::update(
+        run_tasks::table.filter(run_tasks::run_pk.eq(run_pk)).filter(run_tasks::status.eq_any(["pending", "running"]))
+    )
+    .set((run_tasks::status.eq("cancelled"), run_tasks::message.eq(message), run_tasks::finished_at.eq(Some(now))))
+    .execute(c)
+    .await)?;
+    Ok(())
+}
+
 /// Which engine's runs a query is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Engine {

@@ -222,9 +222,12 @@ pub async fn delete(db: &Db, engines: &Engines, caller: &Identity, id: PipelineI
     drop(conn);
     let runs: Vec<(String, Placement)> =
         runs.into_iter().map(|(run_id, cluster, namespace)| (run_id, Placement { cluster, namespace })).collect();
-    for (run_id, at) in &runs {
-        engines.cancel(at, run_id).await;
-    }
+    let cancels = runs.iter().map(|(run_id, at)| async move {
+        if let Err(e) = engines.cancel(at, run_id).await {
+            tracing::warn!(run_id, error = %e, "a deleted pipeline's run could not be stopped");
+        }
+    });
+    futures_util::future::join_all(cancels).await;
     // Single-task run ids are also what debug shells of the tasks carry.
     let shells: Vec<String> = tasks.iter().map(|t| format!("run-{}-{}", id.0, t.0.id)).collect();
     let all: Vec<String> = runs.iter().map(|(run_id, _)| run_id.clone()).chain(shells.iter().cloned()).collect();

@@ -100,7 +100,7 @@ async fn clear(db: &Db, engines: &Engines, old: Vec<RunRow>) -> Result<()> {
     for run in old {
         let at = placement(&run);
         if RunStatus::parse(&run.status).is_some_and(RunStatus::is_active) {
-            engines.cancel(&at, &run.run_id).await;
+            engines.cancel(&at, &run.run_id).await.map_err(Error::Unavailable)?;
         }
         engines.clear(&at, &run.run_id).await;
         let mut conn = db.write().await?;
@@ -130,6 +130,7 @@ pub async fn start(db: &Db, engines: &Engines, caller: &Identity, id: PipelineId
     };
     let at = Placement::of_project(&compiled.project.cluster, compiled.project.pipeline_namespace());
     engines.check(&at).map_err(Error::Unavailable)?;
+    engines.check_plan(&at, &compiled.plan).map_err(|e| super::invalid("tasks", e))?;
     let same_id: Vec<i64> = previous.iter().filter(|r| r.run_id == run_id).map(|r| r.id).collect();
     clear(db, engines, previous).await?;
     let mut conn = db.write().await?;
@@ -170,7 +171,10 @@ pub async fn start(db: &Db, engines: &Engines, caller: &Identity, id: PipelineId
         Ok::<_, Error>((pk, plan))
     })?;
     drop(conn);
-    engines.submit(&at, pk, plan).await.map_err(Error::Unavailable)?;
+    // A run the cluster refused is recorded as failed, with the reason: it is answered as is.
+    if let Err(e) = engines.submit(&at, pk, plan).await {
+        tracing::info!(run_id, error = %e, "a run could not be submitted");
+    }
     get(db, caller, &run_id).await.map(|d| d.run)
 }
 
@@ -272,7 +276,7 @@ pub async fn cancel(db: &Db, engines: &Engines, caller: &Identity, run_id: &str)
         reach_editable(&mut tx, caller, PipelineId(row.pipeline_id)).await?;
         placement(&row)
     };
-    engines.cancel(&at, run_id).await;
+    engines.cancel(&at, run_id).await.map_err(Error::Unavailable)?;
     get(db, caller, run_id).await
 }
 

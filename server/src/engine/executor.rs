@@ -57,13 +57,19 @@ impl Engines {
         }
     }
 
-    /// Cancels a run and waits until its end is recorded; `false` if it was not in flight.
-    pub async fn cancel(&self, at: &Placement, run_id: &str) -> bool {
+    /// Cancels a run and waits until its end is recorded; `false` if it was not in flight;
+    /// an error when its cluster refused the stop.
+    pub async fn cancel(&self, at: &Placement, run_id: &str) -> Result<bool, String> {
         if at.is_local() {
-            self.local.cancel(run_id).await
+            Ok(self.local.cancel(run_id).await)
         } else {
             self.clusters.cancel(run_id, &at.cluster, &at.namespace).await
         }
+    }
+
+    /// Whether the run's plan can be submitted there (a Workflow the cluster can store).
+    pub fn check_plan(&self, at: &Placement, plan: &Plan) -> Result<(), String> {
+        if at.is_local() { Ok(()) } else { self.clusters.check_plan(plan, &at.cluster, &at.namespace) }
     }
 
     /// Removes what an ended run left to run with: its scratch folder, or its Workflow and

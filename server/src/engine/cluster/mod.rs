@@ -5,6 +5,7 @@
 
 mod mirror;
 mod pod_output;
+mod tracked;
 mod watch;
 
 use std::collections::HashMap;
@@ -14,14 +15,14 @@ use std::time::{Duration, Instant};
 use app::domain::plan::Plan;
 use app::model::RunStatus;
 use cubist_kube::clusters::Clusters;
-use cubist_kube::run_state::RunState;
 use cubist_kube::workflow::{self, GpuResources, Target};
 use cubist_kube::workflows;
 use tokio::sync::watch as signal;
 
 use super::Inner;
-use crate::db::runs::{self as rows, RunChanges, RunRow, TaskChanges};
+use crate::db::runs::{self as rows, RunRow};
 use crate::db::{Db, DbError};
+use tracked::{Owner, Tracked};
 
 /// The service account pipeline pods run as unless their template names one.
 pub const PIPELINE_SERVICE_ACCOUNT: &str = "pipeline-runner";
@@ -30,32 +31,15 @@ pub const PIPELINE_SERVICE_ACCOUNT: &str = "pipeline-runner";
 const CLEAR_WAIT: Duration = Duration::from_secs(30);
 const CLEAR_CHECK: Duration = Duration::from_millis(100);
 
+/// The largest Workflow submitted: etcd's default request limit (1.5 MiB) less room for
+/// the status Argo adds.
+const MAX_WORKFLOW_BYTES: usize = 1_200_000;
+
+/// Tries at reading a Workflow back after it was created.
+const READ_BACK_TRIES: u32 = 4;
+
 /// How long a cancel waits for the cluster to report the run stopped.
 const CANCEL_WAIT: Duration = Duration::from_secs(60);
-
-/// A run on a cluster that has not ended yet.
-struct Tracked {
-    pk: i64,
-    cluster: String,
-    namespace: String,
-    /// The Workflow's name.
-    workflow: String,
-    /// The Workflow's uid (unknown for runs taken up after a restart: any Workflow carrying
-    /// the run id is theirs).
-    uid: Option<String>,
-    tasks: Vec<String>,
-    /// The state last mirrored into the records.
-    last: Option<RunState>,
-    /// Pod nodes whose output is being copied (or was), each with the switch that tells its
-    /// copy the attempt has ended.
-    copying: HashMap<String, signal::Sender<bool>>,
-    /// The copies in progress.
-    pending_copies: tokio::task::JoinSet<()>,
-    /// Since when it is tracked: a relist that started earlier must have listed it.
-    since: Instant,
-    /// Turns true once its end is recorded.
-    done: signal::Sender<bool>,
-}
 
 /// What the engine's tasks share.
 pub struct ClusterInner {
@@ -99,79 +83,147 @@ impl ClusterEngine {
         }
     }
 
+    /// Whether the Workflow of `plan` fits what a cluster stores (etcd keeps objects of
+    /// about 1.5 MB at most).
+    pub fn check_plan(&self, plan: &Plan, cluster: &str, namespace: &str) -> Result<(), String> {
+        let rendered = workflow::render(plan, &Self::target(cluster, namespace, self.inner.files.retry_backoff));
+        let size = serde_json::to_vec(&rendered).map_or(0, |json| json.len());
+        if size > MAX_WORKFLOW_BYTES {
+            return Err(format!(
+                "the run's Workflow would be {:.1} MB with {} tasks; a cluster stores at most {:.1} MB per object: \
+                 split the pipeline",
+                size as f64 / 1e6,
+                plan.tasks.len(),
+                MAX_WORKFLOW_BYTES as f64 / 1e6
+            ));
+        }
+        Ok(())
+    }
+
     /// Whether a run is in flight on a cluster.
     pub fn is_running(&self, run_id: &str) -> bool {
         self.inner.tracked.lock().unwrap_or_else(PoisonError::into_inner).contains_key(run_id)
     }
 
-    /// Submits a recorded run's Workflow; on failure the run is recorded as failed. The run
-    /// is tracked by the uid of the Workflow created (so events of an earlier Workflow of the
-    /// same run id, as single tasks rerun, are not taken for it), and its state read once
-    /// after tracking so that nothing before is missed.
+    /// Submits a recorded run's Workflow (to its end even if the caller goes away); on
+    /// failure the run is recorded as failed. The run is tracked before its Workflow is
+    /// created, so a stop asked for meanwhile is kept, and owns only the Workflow created
+    /// (events of an earlier Workflow of the same run id, as single tasks rerun, are not
+    /// its own); its state is read back once after, so nothing before is missed.
     pub async fn submit(&self, run_pk: i64, plan: &Plan, cluster: &str, namespace: &str) -> Result<(), String> {
+        let (engine, plan, cluster, namespace) = (self.clone(), plan.clone(), cluster.to_owned(), namespace.to_owned());
+        tokio::spawn(async move { engine.submit_now(run_pk, &plan, &cluster, &namespace).await })
+            .await
+            .unwrap_or_else(|e| Err(format!("the engine failed: {e}")))
+    }
+
+    async fn submit_now(&self, run_pk: i64, plan: &Plan, cluster: &str, namespace: &str) -> Result<(), String> {
         let rendered = workflow::render(plan, &Self::target(cluster, namespace, self.inner.files.retry_backoff));
+        let name = rendered.metadata.name.clone().unwrap_or_default();
+        self.track(run_pk, plan, cluster, namespace, Owner::Submitting, Instant::now(), false);
+        let this_run = |run: &Tracked| run.pk == run_pk;
         let Some(client) = self.inner.clusters.client(cluster) else {
-            self.track(run_pk, plan, cluster, namespace, None, Instant::now());
             let message = self.check(cluster).err().unwrap_or_default();
-            self.inner.fail(&plan.run_id, &message).await;
+            self.inner.fail_if(&plan.run_id, &message, this_run).await;
             return Err(message);
         };
-        let created = match workflows::submit(client, &rendered).await {
-            Ok(created) => created,
-            Err(e) => {
-                self.track(run_pk, plan, cluster, namespace, None, Instant::now());
-                let message = format!("could not submit the run to '{cluster}': {e}");
-                self.inner.fail(&plan.run_id, &message).await;
-                return Err(message);
+        let uid = match workflows::submit(client, &rendered).await {
+            Ok(created) => created.metadata.uid,
+            // The answer may have been lost after the Workflow was made: it is ours if so.
+            Err(e) => match workflows::get(client, namespace, &name).await {
+                Ok(Some(found))
+                    if found.metadata.labels.as_ref().and_then(|l| l.get(workflow::RUN_LABEL))
+                        == Some(&plan.run_id) =>
+                {
+                    found.metadata.uid
+                }
+                _ => {
+                    let message = format!("could not submit the run to '{cluster}': {e}");
+                    self.inner.fail_if(&plan.run_id, &message, this_run).await;
+                    return Err(message);
+                }
+            },
+        };
+        let stop = {
+            let mut tracked = self.inner.tracked.lock().unwrap_or_else(PoisonError::into_inner);
+            match tracked.get_mut(&plan.run_id).filter(|run| run.pk == run_pk) {
+                Some(run) => {
+                    run.owner = uid.map_or(Owner::Any, Owner::Uid);
+                    run.stop_requested
+                }
+                None => true,
             }
         };
-        self.track(run_pk, plan, cluster, namespace, created.metadata.uid.clone(), Instant::now());
-        let name = created.metadata.name.clone().unwrap_or_default();
-        match workflows::get(client, namespace, &name).await {
-            Ok(Some(now)) => watch::mirror_one(&self.inner, client, &plan.run_id, &now),
-            Ok(None) => {}
-            Err(e) => tracing::warn!(run_id = %plan.run_id, error = %e, "cannot read a submitted Workflow back"),
+        if stop && let Err(e) = workflows::terminate(client, namespace, &plan.run_id).await {
+            tracing::warn!(run_id = %plan.run_id, error = %e, "could not stop a run asked to stop while it was submitted");
         }
+        self.read_back(client, &plan.run_id, run_pk, namespace, &name).await;
         Ok(())
     }
 
-    fn track(&self, pk: i64, plan: &Plan, cluster: &str, namespace: &str, uid: Option<String>, since: Instant) {
+    /// Mirrors the Workflow as it is now (what happened before the run owned it).
+    async fn read_back(&self, client: &cubist_kube::Client, run_id: &str, run_pk: i64, namespace: &str, name: &str) {
+        for attempt in 0..READ_BACK_TRIES {
+            match workflows::get(client, namespace, name).await {
+                Ok(Some(now)) => return watch::mirror_one(&self.inner, client, run_id, &now),
+                Ok(None) => {
+                    let message = "its Workflow vanished right after it was created";
+                    return self.inner.fail_if(run_id, message, |run| run.pk == run_pk).await;
+                }
+                Err(e) if attempt + 1 == READ_BACK_TRIES => {
+                    tracing::warn!(run_id, error = %e, "cannot read a submitted Workflow back; its watch will report it");
+                }
+                Err(_) => tokio::time::sleep(Duration::from_millis(200 << attempt)).await,
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn track(&self, pk: i64, plan: &Plan, cluster: &str, namespace: &str, owner: Owner, since: Instant, resumed: bool) {
         let tracked = Tracked {
             pk,
             cluster: cluster.to_owned(),
             namespace: namespace.to_owned(),
             workflow: workflow::workflow_name(plan),
-            uid,
+            owner,
             tasks: plan.tasks.iter().map(|t| t.name.clone()).collect(),
             last: None,
+            version: None,
             copying: HashMap::new(),
-            pending_copies: tokio::task::JoinSet::new(),
+            copies: tokio::task::JoinSet::new(),
+            streams: HashMap::new(),
+            resumed,
             since,
+            finishing: false,
+            stop_requested: false,
             done: signal::channel(false).0,
         };
         self.inner.tracked.lock().unwrap_or_else(PoisonError::into_inner).insert(plan.run_id.clone(), tracked);
     }
 
     /// Stops a run on its cluster and waits (a while) until its end is recorded; `false` if
-    /// it was not in flight.
-    pub async fn cancel(&self, run_id: &str, cluster: &str, namespace: &str) -> bool {
-        let done = {
-            let tracked = self.inner.tracked.lock().unwrap_or_else(PoisonError::into_inner);
-            match tracked.get(run_id) {
-                Some(run) => run.done.subscribe(),
-                None => return false,
+    /// it was not in flight; an error when the cluster refused the stop.
+    pub async fn cancel(&self, run_id: &str, cluster: &str, namespace: &str) -> Result<bool, String> {
+        let (mut done, pk) = {
+            let mut tracked = self.inner.tracked.lock().unwrap_or_else(PoisonError::into_inner);
+            match tracked.get_mut(run_id) {
+                Some(run) => {
+                    run.stop_requested = true;
+                    (run.done.subscribe(), run.pk)
+                }
+                None => return Ok(false),
             }
         };
-        if let Some(client) = self.inner.clusters.client(cluster)
-            && let Err(e) = workflows::terminate(client, namespace, run_id).await
-        {
-            tracing::warn!(run_id, cluster, error = %e, "could not stop a run's Workflow");
+        if let Some(client) = self.inner.clusters.client(cluster) {
+            workflows::terminate(client, namespace, run_id)
+                .await
+                .map_err(|e| format!("the cluster '{cluster}' did not take the stop: {e}"))?;
         }
-        let mut done = done;
         if tokio::time::timeout(CANCEL_WAIT, done.wait_for(|d| *d)).await.is_err() {
-            self.inner.fail(run_id, "stopped, but the cluster did not confirm it in time").await;
+            let message = "stopped, but the cluster did not confirm it in time";
+            self.inner.fail_if(run_id, message, |run| run.pk == pk).await;
         }
-        true
+        Ok(true)
     }
 
     /// Deletes what the run made on its cluster, its Workflow and pods, and waits (a while)
@@ -194,23 +246,36 @@ impl ClusterEngine {
 
     /// Takes up the runs on clusters that a previous server process left in flight: each is
     /// followed again from its Workflow's state (which the first listing of every watch
-    /// reports), and a run whose cluster is no longer configured fails.
+    /// reports). A run whose cluster is no longer configured, or whose plan cannot be read,
+    /// fails; one on a configured cluster without a client now stays as it is (its Workflow
+    /// may well be running) until a server that can reach the cluster takes it up.
     pub async fn resume(&self, db: &Db) -> Result<usize, DbError> {
         let stale: Vec<RunRow> = rows::active(&mut db.read().await?.tx(), rows::Engine::Clusters).await?;
         let long_ago = Instant::now().checked_sub(Duration::from_secs(1)).unwrap_or_else(Instant::now);
+        let mut gave_up = Vec::new();
         for run in &stale {
             let plan: Option<Plan> = serde_json::from_str(&run.plan).ok();
             match plan {
-                Some(plan) if self.check(&run.cluster).is_ok() => {
-                    self.track(run.id, &plan, &run.cluster, &run.namespace, None, long_ago);
+                _ if !self.inner.clusters.is_named(&run.cluster) => {
+                    gave_up.push((run.id, format!("the cluster '{}' is not configured any more", run.cluster)));
                 }
-                _ => {
-                    let message = format!("the cluster '{}' is not configured any more", run.cluster);
-                    self.inner.files.writer.run(run.id, ended_now(RunStatus::Failed, message));
+                None => gave_up.push((run.id, "its plan cannot be read by this version".to_owned())),
+                Some(_) if self.check(&run.cluster).is_err() => {
+                    tracing::warn!(run_id = %run.run_id, cluster = %run.cluster, "a run's cluster cannot be reached; it is left as it is");
                 }
+                Some(plan) => self.track(run.id, &plan, &run.cluster, &run.namespace, Owner::Any, long_ago, true),
             }
         }
-        self.inner.files.writer.flush().await;
+        if !gave_up.is_empty() {
+            let mut conn = db.write().await?;
+            crate::transaction!(&mut conn, |tx| {
+                for (pk, message) in &gave_up {
+                    rows::end_open_tasks(tx, *pk, &format!("not run: {message}"), crate::db::now()).await?;
+                    rows::update_run(tx, *pk, &tracked::ended_now(RunStatus::Failed, message.clone())).await?;
+                }
+                Ok::<_, DbError>(())
+            })?;
+        }
         Ok(stale.len())
     }
 
@@ -219,59 +284,5 @@ impl ClusterEngine {
         for (name, client) in self.inner.clusters.clients() {
             tokio::spawn(watch::follow_cluster(self.inner.clone(), name.to_owned(), client.clone()));
         }
-    }
-}
-
-fn ended_now(status: RunStatus, message: String) -> RunChanges {
-    RunChanges {
-        status: Some(status.as_str().into()),
-        message: Some(message),
-        started_at: None,
-        finished_at: Some(Some(crate::db::now())),
-    }
-}
-
-impl Tracked {
-    /// Whether `workflow` is this run's.
-    fn owns(&self, workflow: &cubist_kube::argo::Workflow) -> bool {
-        workflow.metadata.namespace.as_deref() == Some(self.namespace.as_str())
-            && (self.uid.is_none() || workflow.metadata.uid == self.uid)
-    }
-}
-
-impl ClusterInner {
-    /// Ends a tracked run as failed with `message`: its unfinished tasks are cancelled.
-    async fn fail(&self, run_id: &str, message: &str) {
-        self.fail_if(run_id, message, |_| true).await;
-    }
-
-    /// Ends a tracked run as [`ClusterInner::fail`] does, if `whose` holds for it.
-    async fn fail_if(&self, run_id: &str, message: &str, whose: impl FnOnce(&Tracked) -> bool) {
-        let taken = {
-            let mut tracked = self.tracked.lock().unwrap_or_else(PoisonError::into_inner);
-            match tracked.get(run_id) {
-                Some(run) if whose(run) => tracked.remove(run_id),
-                _ => None,
-            }
-        };
-        let Some(run) = taken else { return };
-        let writer = &self.files.writer;
-        for name in &run.tasks {
-            let finished = run.last.as_ref().and_then(|l| l.tasks.iter().find(|t| &t.name == name));
-            if finished.is_some_and(|t| mirror::is_final(t.status)) {
-                continue;
-            }
-            let changes = TaskChanges {
-                status: Some(RunStatus::Cancelled.as_str().into()),
-                message: Some(format!("not run: {message}")),
-                finished_at: Some(Some(crate::db::now())),
-                ..TaskChanges::default()
-            };
-            writer.task(run.pk, name, changes);
-        }
-        writer.run(run.pk, ended_now(RunStatus::Failed, message.to_owned()));
-        writer.flush().await;
-        let _ = run.done.send(true);
-        self.files.opened.notify_waiters();
     }
 }

@@ -1,18 +1,21 @@
 //! One watch per cluster over every Workflow Cubist made: each change of a tracked run is
-//! mirrored into its records, its pods' output is copied as they start, and its end is
-//! recorded once that output is in. A run whose Workflow disappears (deleted by someone, or
-//! gone while the server was down) fails saying so.
+//! mirrored into its records, its tasks' live output opens as they start, their pods'
+//! output is copied, and the run's end is recorded once that output is in. A run whose
+//! Workflow disappears (deleted by someone, or gone while the server was down) fails saying
+//! so.
 
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use app::model::RunStatus;
 use cubist_kube::Client;
 use cubist_kube::argo::Workflow;
-use cubist_kube::run_state::run_state;
+use cubist_kube::run_state::{RunState, run_state};
 use cubist_kube::workflow::RUN_LABEL;
 use cubist_kube::workflows::{self, WorkflowEvent};
 use futures_util::StreamExt;
+use tokio::task::JoinSet;
 
 use super::{ClusterInner, mirror, pod_output};
 
@@ -26,14 +29,15 @@ fn run_id(workflow: &Workflow) -> Option<&str> {
 /// Follows `cluster` until the server stops (the watch itself retries with backoff).
 pub async fn follow_cluster(inner: Arc<ClusterInner>, cluster: String, client: Client) {
     let mut events = workflows::watch(&client);
-    // Runs whose Workflow the current listing reported, and when that listing began.
-    let mut listed: HashSet<String> = HashSet::new();
-    let mut listing_since = Instant::now();
+    // While a listing runs: the runs whose Workflow it reported, and when it began.
+    let mut listing: Option<(Instant, HashSet<String>)> = None;
     while let Some(event) = events.next().await {
         match event {
             Ok(WorkflowEvent::Changed(workflow)) => {
                 if let Some(id) = run_id(&workflow) {
-                    listed.insert(id.to_owned());
+                    if let Some((_, listed)) = &mut listing {
+                        listed.insert(id.to_owned());
+                    }
                     mirror_one(&inner, &client, id, &workflow);
                 }
             }
@@ -42,23 +46,19 @@ pub async fn follow_cluster(inner: Arc<ClusterInner>, cluster: String, client: C
                     inner.fail_if(id, "its Workflow was deleted from the cluster", |run| run.owns(&workflow)).await;
                 }
             }
-            Ok(WorkflowEvent::Listing) => {
-                listed.clear();
-                listing_since = Instant::now();
-            }
+            Ok(WorkflowEvent::Listing) => listing = Some((Instant::now(), HashSet::new())),
             Ok(WorkflowEvent::Listed) => {
-                let lost: Vec<String> = {
+                let Some((began, listed)) = listing.take() else { continue };
+                let lost: Vec<(String, i64)> = {
                     let tracked = inner.tracked.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
                     tracked
                         .iter()
-                        .filter(|(id, run)| {
-                            run.cluster == cluster && run.since < listing_since && !listed.contains(*id)
-                        })
-                        .map(|(id, _)| id.clone())
+                        .filter(|(id, run)| run.cluster == cluster && run.since < began && !listed.contains(*id))
+                        .map(|(id, run)| (id.clone(), run.pk))
                         .collect()
                 };
-                for id in lost {
-                    inner.fail(&id, "its Workflow is gone from the cluster").await;
+                for (id, pk) in lost {
+                    inner.fail_if(&id, "its Workflow is gone from the cluster", |run| run.pk == pk).await;
                 }
             }
             Err(e) => tracing::warn!(cluster, error = %e, "the watch of Workflows broke; it starts again"),
@@ -66,11 +66,12 @@ pub async fn follow_cluster(inner: Arc<ClusterInner>, cluster: String, client: C
     }
 }
 
-/// Mirrors a tracked run's new state and starts copying the output of pods that started.
+/// Mirrors a tracked run's new state, opens and closes its tasks' live output, starts
+/// copying the output of pods that started, and begins recording its end once it ended.
 pub(super) fn mirror_one(inner: &Arc<ClusterInner>, client: &Client, run_id: &str, workflow: &Workflow) {
     let mut tracked = inner.tracked.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     let Some(run) = tracked.get_mut(run_id) else { return };
-    if !run.owns(workflow) {
+    if run.finishing || !run.owns(workflow) || run.is_stale(workflow) {
         return;
     }
     let state = run_state(workflow, &run.tasks);
@@ -84,15 +85,19 @@ pub(super) fn mirror_one(inner: &Arc<ClusterInner>, client: &Client, run_id: &st
     }
     let mut started = Vec::new();
     for task in &state.tasks {
+        if task.status == RunStatus::Running && !run.streams.contains_key(&task.name) {
+            let live = inner.files.open_stream(run.pk, run_id, &task.name);
+            run.streams.insert(task.name.clone(), live);
+        }
         for (attempt, number) in task.attempts.iter().zip(1u32..) {
             let ended = mirror::is_final(attempt.status);
             if let Some(switch) = run.copying.get(&attempt.node_id) {
                 switch.send_if_modified(|was| !std::mem::replace(was, ended) && ended);
-            } else if attempt.started_at.is_some() && attempt.status != app::model::RunStatus::Pending {
+            } else if attempt.started_at.is_some() && attempt.status != RunStatus::Pending {
                 let (switch, ended_signal) = tokio::sync::watch::channel(ended);
                 run.copying.insert(attempt.node_id.clone(), switch);
+                let live = run.streams.get(&task.name).cloned().unwrap_or_else(|| tokio::sync::broadcast::channel(1).0);
                 started.push(pod_output::Copy {
-                    run_pk: run.pk,
                     run_id: run_id.to_owned(),
                     task: task.name.clone(),
                     number,
@@ -100,30 +105,49 @@ pub(super) fn mirror_one(inner: &Arc<ClusterInner>, client: &Client, run_id: &st
                     namespace: run.namespace.clone(),
                     workflow: run.workflow.clone(),
                     ended: ended_signal,
+                    live,
+                    keep_existing: run.resumed && ended,
                 });
             }
         }
+        // Followers of an ended task see its output end once its last copy is done.
+        if mirror::is_final(task.status) && run.streams.remove(&task.name).is_some() {
+            inner.files.close_stream(run.pk, run_id, &task.name);
+        }
     }
-    pod_output::start_all(&mut run.pending_copies, inner.clone(), client.clone(), started);
+    pod_output::start_all(&mut run.copies, inner.clone(), client.clone(), started);
+    run.version = workflow.metadata.resource_version.as_deref().and_then(|v| v.parse().ok()).or(run.version);
     let finished = mirror::is_final(state.status);
-    run.last = Some(state);
-    if finished && let Some(run) = tracked.remove(run_id) {
+    run.last = Some(state.clone());
+    if finished {
+        run.finishing = true;
+        let copies = std::mem::take(&mut run.copies);
+        let pk = run.pk;
         drop(tracked);
-        tokio::spawn(record_end(inner.clone(), run));
+        tokio::spawn(record_end(inner.clone(), run_id.to_owned(), pk, state, copies));
     }
 }
 
-/// Records a run's end once the output of its pods is copied (or after a while).
-async fn record_end(inner: Arc<ClusterInner>, mut run: super::Tracked) {
-    let copies = &mut run.pending_copies;
+/// Records a run's end once the output of its pods is copied (or after a while), then stops
+/// tracking it.
+async fn record_end(inner: Arc<ClusterInner>, run_id: String, pk: i64, state: RunState, mut copies: JoinSet<()>) {
     let all = async { while copies.join_next().await.is_some() {} };
     if tokio::time::timeout(OUTPUT_WAIT, all).await.is_err() {
-        tracing::warn!(workflow = %run.workflow, "a finished run's output was not all copied in time");
+        tracing::warn!(run_id, "a finished run's output was not all copied in time");
     }
-    if let Some(state) = &run.last {
-        inner.files.writer.run(run.pk, mirror::ended(state));
-    }
+    drop(copies);
+    inner.files.writer.run(pk, mirror::ended(&state));
     inner.files.writer.flush().await;
-    let _ = run.done.send(true);
+    let ended = {
+        let mut tracked = inner.tracked.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        match tracked.get(&run_id) {
+            Some(run) if run.pk == pk && run.finishing => tracked.remove(&run_id),
+            _ => None,
+        }
+    };
+    if let Some(mut run) = ended {
+        inner.close_streams(&run_id, pk, &mut run.streams);
+        let _ = run.done.send(true);
+    }
     inner.files.opened.notify_waiters();
 }
