@@ -260,3 +260,19 @@ async fn single_task(backend: Backend) {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(log.as_str().unwrap().lines().collect::<Vec<_>>(), testenv::POD_OUTPUT, "the log stays");
 }
+
+on_both_databases!(a_pipeline_too_large_for_one_workflow_is_refused_before_it_is_recorded, too_large);
+
+async fn too_large(backend: Backend) {
+    let (app, _kube, namespace) = setup(backend, "cluster-large").await;
+    let admin = app.admin().await;
+    let names: Vec<String> = (0..200).map(|i| format!("t{i:03}")).collect();
+    let steps: Vec<&str> = names.iter().map(String::as_str).collect();
+    let id = pipeline_on("testenv", &admin, &namespace, &steps).await;
+    let (status, body) = admin.post(&format!("/api/v1/pipelines/{id}/runs"), &json!({})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(common::error_fields(&body), ["tasks"], "{body}");
+    assert!(body.to_string().contains("at most 199 tasks"), "{body}");
+    let runs: Value = admin.get_as(&format!("/api/v1/runs?pipeline_id={id}")).await;
+    assert_eq!(runs["total"], 0, "nothing is recorded");
+}

@@ -102,6 +102,14 @@ async fn fan_out(backend: Backend) {
     secrets_when(&kube, &namespaces, "harbor-pull-2", |p| p == Some("second")).await;
     secrets_when(&kube, &namespaces, "harbor-pull", |p| p.is_none()).await;
 
+    // A project made later on the cluster gets the Secret in its namespace too.
+    let later = plane.namespace(&kube, "team-c").await.unwrap();
+    let expand = json!({"cluster": "testenv", "namespaces": {"pipeline": later}});
+    let (status, _) = admin.post("/api/v1/projects", &json!({"name": "team-c", "kind": "org", "expand": expand})).await;
+    assert_eq!(status, StatusCode::CREATED);
+    secrets_when(&kube, std::slice::from_ref(&later), "harbor-pull-2", |p| p == Some("second")).await;
+    namespaces.push(later);
+
     let (status, _) = admin.delete(&format!("/api/v1/repositories/{id}")).await;
     assert_eq!(status.as_u16() / 100, 2);
     secrets_when(&kube, &namespaces, "harbor-pull-2", |p| p.is_none()).await;

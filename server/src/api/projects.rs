@@ -49,6 +49,7 @@ async fn create_project(
     ApiJson(body): ApiJson<NewProject>,
 ) -> ApiResult<(StatusCode, Extension<AuditChanges>, Json<Project>)> {
     let made = projects::create(&state.db, &caller, body, &state.config.clusters).await?;
+    state.registry_sync.wake();
     Ok((StatusCode::CREATED, AuditChanges::between(None, Some(&made)), Json(made)))
 }
 
@@ -72,6 +73,7 @@ async fn update_project(
 ) -> ApiResult<(Extension<AuditChanges>, Json<Project>)> {
     let before = projects::get(&state.db, &caller, ProjectId(id)).await?;
     let after = projects::update(&state.db, &caller, ProjectId(id), body, &state.config.clusters).await?;
+    state.registry_sync.wake();
     Ok((AuditChanges::between(Some(&before), Some(&after)), Json(after)))
 }
 

@@ -108,6 +108,15 @@ pub async fn get(db: &Db, caller: &Identity, id: ProjectId) -> Result<Project> {
     Ok(to_projects(&mut tx, vec![row], caller.user_id).await?.remove(0))
 }
 
+/// Registry pull Secrets are written again on the cluster of an org project (its
+/// namespaces may be new); the caller wakes the worker once this is committed.
+async fn secrets_follow(tx: &mut Tx<'_>, expand_json: &str, now: chrono::NaiveDateTime) -> Result<()> {
+    if let Ok(expand) = serde_json::from_str::<app::domain::project_expand::OrgExpand>(expand_json) {
+        crate::db::registry_syncs::redo_cluster(tx, &expand.cluster, now).await?;
+    }
+    Ok(())
+}
+
 pub async fn create(db: &Db, caller: &Identity, input: NewProject, clusters: &[String]) -> Result<Project> {
     let name = input.name.trim().to_owned();
     check_fields(&name, &input.description)?;
@@ -132,6 +141,7 @@ pub async fn create(db: &Db, caller: &Identity, input: NewProject, clusters: &[S
         let id = projects::insert(tx, &row).await?;
         if input.kind == ProjectKind::Org {
             projects::add_member(tx, id, caller.user_id, ProjectRole::Creator, now).await?;
+            secrets_follow(tx, &expand.json, now).await?;
         }
         Ok::<_, Error>(id)
     })?;
@@ -186,6 +196,9 @@ pub async fn update(
             updated_at: db::now(),
         };
         projects::update(tx, id, &changes).await?;
+        if kind == ProjectKind::Org {
+            secrets_follow(tx, &expand.json, changes.updated_at).await?;
+        }
         Ok::<_, Error>(expand.warnings)
     })?;
     drop(conn);

@@ -35,6 +35,10 @@ const CLEAR_CHECK: Duration = Duration::from_millis(100);
 /// the status Argo adds.
 const MAX_WORKFLOW_BYTES: usize = 1_200_000;
 
+/// The most tasks a Workflow holds: one template each, beside the DAG, within Argo's
+/// schema limit of 200 templates (and 200 tasks per DAG).
+const MAX_WORKFLOW_TASKS: usize = 199;
+
 /// Tries at reading a Workflow back after it was created.
 const READ_BACK_TRIES: u32 = 4;
 
@@ -83,9 +87,16 @@ impl ClusterEngine {
         }
     }
 
-    /// Whether the Workflow of `plan` fits what a cluster stores (etcd keeps objects of
-    /// about 1.5 MB at most).
+    /// Whether the Workflow of `plan` fits what a cluster takes: Argo's schema allows 200
+    /// templates (one is the DAG), and etcd keeps objects of about 1.5 MB at most.
     pub fn check_plan(&self, plan: &Plan, cluster: &str, namespace: &str) -> Result<(), String> {
+        if plan.tasks.len() > MAX_WORKFLOW_TASKS {
+            return Err(format!(
+                "a pipeline runs on a cluster with at most {MAX_WORKFLOW_TASKS} tasks (Argo's schema allows 200 \
+                 templates per Workflow); this one has {}: split it",
+                plan.tasks.len()
+            ));
+        }
         let rendered = workflow::render(plan, &Self::target(cluster, namespace, self.inner.files.retry_backoff));
         let size = serde_json::to_vec(&rendered).map_or(0, |json| json.len());
         if size > MAX_WORKFLOW_BYTES {
