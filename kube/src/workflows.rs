@@ -20,6 +20,17 @@ pub async fn submit(client: &Client, workflow: &Workflow) -> Result<Workflow, ku
     Api::<Workflow>::namespaced(client.clone(), namespace).create(&PostParams::default(), workflow).await
 }
 
+/// Whether a create failed because the name is taken.
+pub fn already_exists(error: &kube::Error) -> bool {
+    matches!(error, kube::Error::Api(status) if status.code == 409)
+}
+
+/// Whether `workflow` carries the run id and is not being deleted.
+pub fn is_live_run_of(workflow: &Workflow, run_id: &str) -> bool {
+    workflow.metadata.deletion_timestamp.is_none()
+        && workflow.metadata.labels.as_ref().and_then(|l| l.get(RUN_LABEL)).map(String::as_str) == Some(run_id)
+}
+
 /// The Workflow as it is now, if it exists.
 pub async fn get(client: &Client, namespace: &str, name: &str) -> Result<Option<Workflow>, kube::Error> {
     Api::<Workflow>::namespaced(client.clone(), namespace).get_opt(name).await

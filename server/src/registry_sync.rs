@@ -29,10 +29,21 @@ pub struct RegistrySync {
 }
 
 impl RegistrySync {
-    /// Starts the worker.
-    pub fn start(db: Db, secrets: SecretBox, clusters: Arc<Clusters>) -> Self {
+    /// Starts the worker; `names` are the Kubernetes clusters Secrets go to (a repository
+    /// saved before a cluster was added gets its Secret there too).
+    pub fn start(db: Db, secrets: SecretBox, clusters: Arc<Clusters>, names: Vec<String>) -> Self {
         let wake = Arc::new(Notify::new());
-        tokio::spawn(work(db, secrets, clusters, wake.clone()));
+        let wake_for_worker = wake.clone();
+        tokio::spawn(async move {
+            let ensured = async {
+                let mut conn = db.write().await?;
+                syncs::ensure(&mut conn.tx(), &names, db::now()).await
+            };
+            if let Err(e) = ensured.await {
+                tracing::warn!(error = %e, "could not plan registry pull secrets for new clusters");
+            }
+            work(db, secrets, clusters, wake_for_worker).await;
+        });
         Self { wake }
     }
 

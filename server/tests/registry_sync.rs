@@ -110,6 +110,17 @@ async fn fan_out(backend: Backend) {
     secrets_when(&kube, std::slice::from_ref(&later), "harbor-pull-2", |p| p == Some("second")).await;
     namespaces.push(later);
 
+    // Two repositories may share a Secret name: the last saved is written; deleting it
+    // hands the Secret back to the other instead of removing it.
+    let body = json!({"name": "harbor-2", "server": "harbor.example.com", "username": "robot", "password": "third",
+        "hubsecret": "harbor-pull-2"});
+    let (status, second) = admin.post("/api/v1/repositories", &body).await;
+    assert_eq!(status, StatusCode::CREATED, "{second}");
+    secrets_when(&kube, &namespaces, "harbor-pull-2", |p| p == Some("third")).await;
+    let (status, _) = admin.delete(&format!("/api/v1/repositories/{}", second["id"])).await;
+    assert_eq!(status.as_u16() / 100, 2);
+    secrets_when(&kube, &namespaces, "harbor-pull-2", |p| p == Some("second")).await;
+
     let (status, _) = admin.delete(&format!("/api/v1/repositories/{id}")).await;
     assert_eq!(status.as_u16() / 100, 2);
     secrets_when(&kube, &namespaces, "harbor-pull-2", |p| p.is_none()).await;

@@ -115,6 +115,23 @@ pub async fn update_repository(tx: &mut Tx<'_>, id: i64, values: &RepositoryValu
     Ok(())
 }
 
+/// Another repository whose pull Secret has this name, if any (the lowest id).
+pub async fn other_with_hubsecret(tx: &mut Tx<'_>, name: &str, except: i64) -> Result<Option<i64>, DbError> {
+    Ok(with_tx!(tx, |c| repositories::table
+        .filter(repositories::hubsecret.eq(name))
+        .filter(repositories::id.ne(except))
+        .order(repositories::id.asc())
+        .select(repositories::id)
+        .first(c)
+        .await
+        .optional())?)
+}
+
+/// Every repository's id and pull Secret name.
+pub async fn hubsecrets(tx: &mut Tx<'_>) -> Result<Vec<(i64, String)>, DbError> {
+    Ok(with_tx!(tx, |c| repositories::table.select((repositories::id, repositories::hubsecret)).load(c).await)?)
+}
+
 pub async fn delete_repository(tx: &mut Tx<'_>, id: i64) -> Result<(), DbError> {
     with_tx!(tx, |c| diesel::delete(repositories::table.find(id)).execute(c).await)?;
     Ok(())

@@ -70,6 +70,30 @@ pub async fn want(
     Ok(())
 }
 
+/// Every repository's Secret is wanted on each of `clusters` where nothing is recorded for
+/// it yet (clusters added to the configuration since).
+pub async fn ensure(tx: &mut Tx<'_>, clusters: &[String], now: NaiveDateTime) -> Result<(), DbError> {
+    for (repository, secret_name) in super::registry::hubsecrets(tx).await? {
+        for cluster in clusters {
+            let row = NewSync {
+                secret_name: &secret_name,
+                cluster,
+                repository_id: Some(repository),
+                state: SecretSyncState::Pending.as_str(),
+                message: "",
+                updated_at: now,
+            };
+            with_tx!(tx, |c| diesel::insert_into(syncs::table)
+                .values(&row)
+                .on_conflict((syncs::secret_name, syncs::cluster))
+                .do_nothing()
+                .execute(c)
+                .await)?;
+        }
+    }
+    Ok(())
+}
+
 /// The repository's Secrets other than `keep` are to be removed (it was renamed or deleted).
 pub async fn release(tx: &mut Tx<'_>, repository: i64, keep: Option<&str>, now: NaiveDateTime) -> Result<(), DbError> {
     let keep = keep.unwrap_or_default().to_owned();

@@ -42,6 +42,15 @@ fn check_hubsecret(name: &str) -> std::result::Result<(), String> {
     if name.len() > 54 { Err("must be at most 54 characters".into()) } else { Ok(()) }
 }
 
+/// A pull Secret name repository `from` gave up stays wanted when another repository uses
+/// it too (that one's account is written instead of the Secret being removed).
+async fn hand_over(tx: &mut Tx<'_>, name: &str, from: i64, clusters: &[String]) -> Result<()> {
+    if let Some(other) = registry::other_with_hubsecret(tx, name, from).await? {
+        registry_syncs::want(tx, other, name, clusters, db::now()).await?;
+    }
+    Ok(())
+}
+
 /// The Kubernetes clusters pull Secrets go to: every configured cluster but `local`.
 fn secret_clusters(state: &AppState) -> Vec<String> {
     state.config.clusters.iter().filter(|c| c.as_str() != crate::db::runs::LOCAL).cloned().collect()
@@ -191,6 +200,9 @@ pub async fn update_repository(
         registry::update_repository(tx, id, &values).await?;
         registry_syncs::release(tx, id, Some(&fields.hubsecret), values.updated_at).await?;
         registry_syncs::want(tx, id, &fields.hubsecret, &clusters, values.updated_at).await?;
+        if row.hubsecret != fields.hubsecret {
+            hand_over(tx, &row.hubsecret, id, &clusters).await?;
+        }
         Ok::<_, Error>(())
     })?;
     drop(conn);
@@ -200,11 +212,13 @@ pub async fn update_repository(
 
 /// Deletes a repository; its pull Secrets are removed from the clusters right after.
 pub async fn delete_repository(state: &AppState, caller: &Identity, id: i64) -> Result<()> {
+    let clusters = secret_clusters(state);
     let mut conn = state.db.write().await?;
     transaction!(&mut conn, |tx| {
-        visible_repository(tx, caller, id).await?;
+        let row = visible_repository(tx, caller, id).await?;
         registry_syncs::release(tx, id, None, db::now()).await?;
         registry::delete_repository(tx, id).await?;
+        hand_over(tx, &row.hubsecret, id, &clusters).await?;
         Ok::<_, Error>(())
     })?;
     drop(conn);

@@ -40,7 +40,7 @@ const MAX_WORKFLOW_BYTES: usize = 1_200_000;
 const MAX_WORKFLOW_TASKS: usize = 199;
 
 /// Tries at reading a Workflow back after it was created.
-const READ_BACK_TRIES: u32 = 4;
+const READ_BACK_TRIES: u32 = 12;
 
 /// How long a cancel waits for the cluster to report the run stopped.
 const CANCEL_WAIT: Duration = Duration::from_secs(60);
@@ -122,10 +122,16 @@ impl ClusterEngine {
     /// (events of an earlier Workflow of the same run id, as single tasks rerun, are not
     /// its own); its state is read back once after, so nothing before is missed.
     pub async fn submit(&self, run_pk: i64, plan: &Plan, cluster: &str, namespace: &str) -> Result<(), String> {
-        let (engine, plan, cluster, namespace) = (self.clone(), plan.clone(), cluster.to_owned(), namespace.to_owned());
-        tokio::spawn(async move { engine.submit_now(run_pk, &plan, &cluster, &namespace).await })
-            .await
-            .unwrap_or_else(|e| Err(format!("the engine failed: {e}")))
+        let (engine, owned, cluster, namespace) =
+            (self.clone(), plan.clone(), cluster.to_owned(), namespace.to_owned());
+        match tokio::spawn(async move { engine.submit_now(run_pk, &owned, &cluster, &namespace).await }).await {
+            Ok(submitted) => submitted,
+            Err(e) => {
+                let message = format!("the engine failed while submitting the run: {e}");
+                self.inner.fail_if(&plan.run_id, &message, |run| run.pk == run_pk).await;
+                Err(message)
+            }
+        }
     }
 
     async fn submit_now(&self, run_pk: i64, plan: &Plan, cluster: &str, namespace: &str) -> Result<(), String> {
@@ -141,10 +147,10 @@ impl ClusterEngine {
         let uid = match workflows::submit(client, &rendered).await {
             Ok(created) => created.metadata.uid,
             // The answer may have been lost after the Workflow was made: it is ours if so.
+            // (Not when the name is taken: that is an earlier Workflow, not this run's.)
             Err(e) => match workflows::get(client, namespace, &name).await {
                 Ok(Some(found))
-                    if found.metadata.labels.as_ref().and_then(|l| l.get(workflow::RUN_LABEL))
-                        == Some(&plan.run_id) =>
+                    if !workflows::already_exists(&e) && workflows::is_live_run_of(&found, &plan.run_id) =>
                 {
                     found.metadata.uid
                 }
@@ -160,6 +166,8 @@ impl ClusterEngine {
             match tracked.get_mut(&plan.run_id).filter(|run| run.pk == run_pk) {
                 Some(run) => {
                     run.owner = uid.map_or(Owner::Any, Owner::Uid);
+                    // Only listings from now on are sure to include its Workflow.
+                    run.since = Instant::now();
                     run.stop_requested
                 }
                 None => true,
@@ -168,7 +176,9 @@ impl ClusterEngine {
         if stop && let Err(e) = workflows::terminate(client, namespace, &plan.run_id).await {
             tracing::warn!(run_id = %plan.run_id, error = %e, "could not stop a run asked to stop while it was submitted");
         }
-        self.read_back(client, &plan.run_id, run_pk, namespace, &name).await;
+        let (engine, client, run_id, namespace) =
+            (self.clone(), client.clone(), plan.run_id.clone(), namespace.to_owned());
+        tokio::spawn(async move { engine.read_back(&client, &run_id, run_pk, &namespace, &name).await });
         Ok(())
     }
 
@@ -182,9 +192,10 @@ impl ClusterEngine {
                     return self.inner.fail_if(run_id, message, |run| run.pk == run_pk).await;
                 }
                 Err(e) if attempt + 1 == READ_BACK_TRIES => {
-                    tracing::warn!(run_id, error = %e, "cannot read a submitted Workflow back; its watch will report it");
+                    let message = format!("its Workflow could not be read back from the cluster: {e}");
+                    return self.inner.fail_if(run_id, &message, |run| run.pk == run_pk).await;
                 }
-                Err(_) => tokio::time::sleep(Duration::from_millis(200 << attempt)).await,
+                Err(_) => tokio::time::sleep(Duration::from_millis(200 << attempt.min(5))).await,
             }
         }
     }
@@ -209,7 +220,14 @@ impl ClusterEngine {
             stop_requested: false,
             done: signal::channel(false).0,
         };
-        self.inner.tracked.lock().unwrap_or_else(PoisonError::into_inner).insert(plan.run_id.clone(), tracked);
+        let replaced =
+            self.inner.tracked.lock().unwrap_or_else(PoisonError::into_inner).insert(plan.run_id.clone(), tracked);
+        // An earlier run of the same id still tracked (its end not recorded in time) lets
+        // its waiters go.
+        if let Some(mut old) = replaced {
+            self.inner.close_streams(&plan.run_id, old.pk, &mut old.streams);
+            let _ = old.done.send(true);
+        }
     }
 
     /// Stops a run on its cluster and waits (a while) until its end is recorded; `false` if
@@ -233,6 +251,8 @@ impl ClusterEngine {
         if tokio::time::timeout(CANCEL_WAIT, done.wait_for(|d| *d)).await.is_err() {
             let message = "stopped, but the cluster did not confirm it in time";
             self.inner.fail_if(run_id, message, |run| run.pk == pk).await;
+            // Its end may be being recorded (output being copied): that is bounded.
+            let _ = done.wait_for(|d| *d).await;
         }
         Ok(true)
     }

@@ -17,6 +17,7 @@ use cubist_kube::workflows::{self, WorkflowEvent};
 use futures_util::StreamExt;
 use tokio::task::JoinSet;
 
+use super::tracked::Owner;
 use super::{ClusterInner, mirror, pod_output};
 
 /// How long the end of a run waits for its pods' output to be copied.
@@ -53,7 +54,12 @@ pub async fn follow_cluster(inner: Arc<ClusterInner>, cluster: String, client: C
                     let tracked = inner.tracked.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
                     tracked
                         .iter()
-                        .filter(|(id, run)| run.cluster == cluster && run.since < began && !listed.contains(*id))
+                        .filter(|(id, run)| {
+                            run.cluster == cluster
+                                && run.owner != Owner::Submitting
+                                && run.since < began
+                                && !listed.contains(*id)
+                        })
                         .map(|(id, run)| (id.clone(), run.pk))
                         .collect()
                 };
@@ -121,6 +127,10 @@ pub(super) fn mirror_one(inner: &Arc<ClusterInner>, client: &Client, run_id: &st
     run.last = Some(state.clone());
     if finished {
         run.finishing = true;
+        // Every copy reads its attempt's whole output now, also one the state left out.
+        for switch in run.copying.values() {
+            switch.send_if_modified(|ended| !std::mem::replace(ended, true));
+        }
         let copies = std::mem::take(&mut run.copies);
         let pk = run.pk;
         drop(tracked);
