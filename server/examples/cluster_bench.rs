@@ -8,10 +8,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
-use std::sync::Arc;
+mod bench_support;
+
 use std::time::{Duration, Instant};
+
+use bench_support::{Api as BenchApi, peak_rss_mb, start_server};
 
 use cubist_kube::argo::Phase;
 use cubist_kube::testenv;
@@ -20,76 +21,7 @@ use futures_util::StreamExt;
 use k8s_openapi::api::core::v1::ServiceAccount;
 use kube::Api;
 use kube::api::PostParams;
-use reqwest::cookie::{CookieStore, Jar};
 use serde_json::{Value, json};
-
-const PASSWORD: &str = "bench-admin-password";
-
-struct Client {
-    http: reqwest::Client,
-    jar: Arc<Jar>,
-    base: String,
-}
-
-impl Client {
-    fn csrf(&self) -> String {
-        let url = self.base.parse().unwrap();
-        let cookies = self.jar.cookies(&url).map(|c| c.to_str().unwrap_or_default().to_owned()).unwrap_or_default();
-        cookies.split("; ").find_map(|kv| kv.strip_prefix("cubist_csrf=")).unwrap_or_default().to_owned()
-    }
-
-    async fn get(&self, path: &str) -> Value {
-        self.http.get(format!("{}{path}", self.base)).send().await.unwrap().json().await.unwrap()
-    }
-
-    async fn try_post(&self, path: &str, body: &Value) -> (reqwest::StatusCode, Value) {
-        let resp = self.http.post(format!("{}{path}", self.base)).header("X-CSRF-Token", self.csrf()).json(body);
-        let resp = resp.send().await.unwrap();
-        (resp.status(), resp.json().await.unwrap_or_default())
-    }
-
-    async fn post(&self, path: &str, body: &Value) -> Value {
-        let resp = self.http.post(format!("{}{path}", self.base)).header("X-CSRF-Token", self.csrf()).json(body);
-        let resp = resp.send().await.unwrap();
-        assert!(resp.status().is_success(), "{path}: {}", resp.status());
-        resp.json().await.unwrap()
-    }
-}
-
-fn peak_rss_mb(pid: u32) -> f64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    let kb: f64 = status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.split_whitespace().next()?.parse().ok())
-        .unwrap_or(0.0);
-    kb / 1024.0
-}
-
-fn start_server(bin: &str, data: &std::path::Path, kubeconfig: &str) -> (std::process::Child, String) {
-    let mut server = Command::new(bin)
-        .arg("serve")
-        .env("CUBIST_ADDR", "127.0.0.1:0")
-        .env("CUBIST_DATA_DIR", data)
-        .env("CUBIST_ADMIN_PASSWORD", PASSWORD)
-        .env("CUBIST_LOG", "warn")
-        .env("DATABASE_URL", "")
-        .env("CUBIST_CLUSTERS", "local,testenv")
-        .env("CUBIST_KUBECONFIGS", format!("testenv={kubeconfig}"))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("run scripts/bench-cluster.sh, which builds the release server first");
-    let mut lines = BufReader::new(server.stdout.take().unwrap()).lines();
-    let base = loop {
-        let line = lines.next().expect("the server stopped").unwrap();
-        if let Some(rest) = line.split("listening on ").nth(1) {
-            break rest.trim().trim_end_matches('/').to_owned();
-        }
-    };
-    std::thread::spawn(move || for _ in lines {});
-    (server, base)
-}
 
 /// The moment the plane's watch first sees the run's Workflow finished.
 async fn argo_finished(kube: kube::Client, run_id: String) -> Instant {
@@ -115,15 +47,12 @@ async fn main() {
         ..ServiceAccount::default()
     };
     Api::<ServiceAccount>::namespaced(kube.clone(), &namespace).create(&PostParams::default(), &account).await.unwrap();
-    let bin = std::env::var("CUBIST_BIN").unwrap_or_else(|_| "/var/tmp/cubist-target/release/cubist".into());
     let data = tempfile::tempdir().unwrap();
-    let (mut server, base) = start_server(&bin, data.path(), &plane.kubeconfig.display().to_string());
-    let jar = Arc::new(Jar::default());
-    let http = reqwest::Client::builder().cookie_provider(jar.clone()).build().unwrap();
-    let api = Client { http, jar, base };
-    api.post("/api/v1/auth/login", &json!({"username": "admin", "password": PASSWORD})).await;
-    let templates = api.get("/api/v1/job-templates").await;
-    let shell = templates["items"].as_array().unwrap().iter().find(|t| t["name"] == "shell").unwrap()["id"].clone();
+    let kubeconfig = format!("testenv={}", plane.kubeconfig.display());
+    let env = [("CUBIST_CLUSTERS", "local,testenv"), ("CUBIST_KUBECONFIGS", kubeconfig.as_str())];
+    let (mut server, base) = start_server(data.path(), &env);
+    let api = BenchApi::admin(base).await;
+    let shell = api.shell_template().await;
     let expand = json!({"cluster": "testenv", "namespaces": {"pipeline": namespace}});
     let project = api.post("/api/v1/projects", &json!({"name": "bench", "kind": "org", "expand": expand})).await;
 

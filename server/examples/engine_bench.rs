@@ -7,42 +7,17 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
-use std::sync::Arc;
+mod bench_support;
+
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-use reqwest::cookie::{CookieStore, Jar};
+use bench_support::{Api, peak_rss_mb, start_server};
+
 use serde_json::{Value, json};
 
-const PASSWORD: &str = "bench-admin-password";
 /// What every task runs (through the seeded `shell` template: `bash -c true`).
 const TRIVIAL: &str = "true";
-
-struct Api {
-    http: reqwest::Client,
-    jar: Arc<Jar>,
-    base: String,
-}
-
-impl Api {
-    fn csrf(&self) -> String {
-        let url = self.base.parse().unwrap();
-        let cookies = self.jar.cookies(&url).map(|c| c.to_str().unwrap_or_default().to_owned()).unwrap_or_default();
-        cookies.split("; ").find_map(|kv| kv.strip_prefix("cubist_csrf=")).unwrap_or_default().to_owned()
-    }
-
-    async fn get(&self, path: &str) -> Value {
-        self.http.get(format!("{}{path}", self.base)).send().await.unwrap().json().await.unwrap()
-    }
-
-    async fn post(&self, path: &str, body: &Value) -> Value {
-        let resp = self.http.post(format!("{}{path}", self.base)).header("X-CSRF-Token", self.csrf()).json(body);
-        let resp = resp.send().await.unwrap();
-        assert!(resp.status().is_success(), "{path}: {}", resp.status());
-        resp.json().await.unwrap()
-    }
-}
 
 /// Bare cost: spawning `bash -c true` `n` times, `parallel` at a time.
 fn bare(n: usize, parallel: usize) -> Duration {
@@ -101,41 +76,6 @@ async fn spawn_cost(n: u32) -> (f64, f64) {
     (bare, sandboxed)
 }
 
-fn peak_rss_mb(pid: u32) -> f64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    let kb: f64 = status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.split_whitespace().next()?.parse().ok())
-        .unwrap_or(0.0);
-    kb / 1024.0
-}
-
-/// Starts the release server with `env`; returns it and its URL.
-fn start_server(bin: &str, data: &std::path::Path, env: &[(&str, &str)]) -> (std::process::Child, String) {
-    let mut server = Command::new(bin)
-        .arg("serve")
-        .env("CUBIST_ADDR", "127.0.0.1:0")
-        .env("CUBIST_DATA_DIR", data)
-        .env("CUBIST_ADMIN_PASSWORD", PASSWORD)
-        .env("CUBIST_LOG", "warn")
-        .env("DATABASE_URL", "")
-        .envs(env.iter().copied())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("run scripts/bench-engine.sh, which builds the release server first");
-    let mut lines = BufReader::new(server.stdout.take().unwrap()).lines();
-    let base = loop {
-        let line = lines.next().expect("the server stopped").unwrap();
-        if let Some(rest) = line.split("listening on ").nth(1) {
-            break rest.trim().trim_end_matches('/').to_owned();
-        }
-    };
-    std::thread::spawn(move || for _ in lines {});
-    (server, base)
-}
-
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     let (bare, sandboxed) = spawn_cost(200).await;
@@ -143,12 +83,11 @@ async fn main() {
         "starting /bin/true: bare {bare:.2} ms, sandboxed {sandboxed:.2} ms, isolation {:.2} ms per task",
         sandboxed - bare
     );
-    let bin = std::env::var("CUBIST_BIN").unwrap_or_else(|_| "/var/tmp/cubist-target/release/cubist".into());
     for (title, env) in [("isolated tasks (default)", vec![]), ("CUBIST_SANDBOX=off", vec![("CUBIST_SANDBOX", "off")])]
     {
         println!("\n{title}");
         let data = tempfile::tempdir().unwrap();
-        let (mut server, base) = start_server(&bin, data.path(), &env);
+        let (mut server, base) = start_server(data.path(), &env);
         run_dags(base).await;
         println!("server peak memory (VmHWM): {:.1} MB", peak_rss_mb(server.id()));
         let _ = server.kill();
@@ -158,12 +97,8 @@ async fn main() {
 
 /// Runs the four DAGs through the server at `base` and prints a line for each.
 async fn run_dags(base: String) {
-    let jar = Arc::new(Jar::default());
-    let http = reqwest::Client::builder().cookie_provider(jar.clone()).build().unwrap();
-    let api = Api { http, jar, base };
-    api.post("/api/v1/auth/login", &json!({"username": "admin", "password": PASSWORD})).await;
-    let templates = api.get("/api/v1/job-templates").await;
-    let shell = templates["items"].as_array().unwrap().iter().find(|t| t["name"] == "shell").unwrap()["id"].clone();
+    let api = Api::admin(base).await;
+    let shell = api.shell_template().await;
     let projects = api.get("/api/v1/projects?kind=org").await;
     let public = projects["items"][0]["id"].clone();
 

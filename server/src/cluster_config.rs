@@ -15,6 +15,11 @@ fn bad(problem: String) -> ConfigError {
     ConfigError { variable: VARIABLE.into(), problem }
 }
 
+/// The Kubernetes clusters among the configured names (all but the server's own engine).
+pub fn kubernetes(names: &[String]) -> Vec<String> {
+    names.iter().filter(|n| n.as_str() != LOCAL).cloned().collect()
+}
+
 /// The settings of every cluster that can be reached; `in_pod` when the server runs in a
 /// Kubernetes pod.
 pub fn parse(names: &[String], text: Option<&str>, in_pod: bool) -> Result<Vec<ClusterSettings>, ConfigError> {

@@ -86,7 +86,7 @@ pub async fn build(config: Config) -> Result<Built, StartError> {
     let clusters = Arc::new(cubist_kube::clusters::Clusters::connect(&config.clusters, &config.cluster_settings).await);
     let on_clusters = engine::cluster::ClusterEngine::new(clusters.clone(), engine.shared());
     let engines = engine::executor::Engines { local: engine, clusters: on_clusters };
-    let kubernetes: Vec<String> = config.clusters.iter().filter(|c| c.as_str() != db::runs::LOCAL).cloned().collect();
+    let kubernetes = cluster_config::kubernetes(&config.clusters);
     let registry_sync = registry_sync::RegistrySync::start(db.clone(), secrets.clone(), clusters.clone(), kubernetes);
     let state =
         AppState { db, config: Arc::new(config), web, oidc, secrets, login_throttle, engines, clusters, registry_sync };

@@ -36,6 +36,14 @@ struct NewSync<'a> {
     updated_at: NaiveDateTime,
 }
 
+impl<'a> NewSync<'a> {
+    /// The repository's Secret wanted on `cluster`, to be written.
+    fn pending(secret_name: &'a str, cluster: &'a str, repository: i64, now: NaiveDateTime) -> Self {
+        let state = SecretSyncState::Pending.as_str();
+        Self { secret_name, cluster, repository_id: Some(repository), state, message: "", updated_at: now }
+    }
+}
+
 /// The repository's Secret named `secret_name` is wanted on each of `clusters` (again).
 pub async fn want(
     tx: &mut Tx<'_>,
@@ -46,14 +54,7 @@ pub async fn want(
 ) -> Result<(), DbError> {
     // One statement per cluster (a handful): SQLite takes no batch upsert.
     for cluster in clusters {
-        let row = NewSync {
-            secret_name,
-            cluster,
-            repository_id: Some(repository),
-            state: SecretSyncState::Pending.as_str(),
-            message: "",
-            updated_at: now,
-        };
+        let row = NewSync::pending(secret_name, cluster, repository, now);
         with_tx!(tx, |c| diesel::insert_into(syncs::table)
             .values(&row)
             .on_conflict((syncs::secret_name, syncs::cluster))
@@ -75,14 +76,7 @@ pub async fn want(
 pub async fn ensure(tx: &mut Tx<'_>, clusters: &[String], now: NaiveDateTime) -> Result<(), DbError> {
     for (repository, secret_name) in super::registry::hubsecrets(tx).await? {
         for cluster in clusters {
-            let row = NewSync {
-                secret_name: &secret_name,
-                cluster,
-                repository_id: Some(repository),
-                state: SecretSyncState::Pending.as_str(),
-                message: "",
-                updated_at: now,
-            };
+            let row = NewSync::pending(&secret_name, cluster, repository, now);
             with_tx!(tx, |c| diesel::insert_into(syncs::table)
                 .values(&row)
                 .on_conflict((syncs::secret_name, syncs::cluster))

@@ -8,6 +8,7 @@ use diesel_async::RunQueryDsl;
 use super::schema::{pipelines, project_members, run_tasks, runs};
 use super::{DbError, Tx};
 use crate::with_tx;
+use cubist_kube::clusters::LOCAL;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = runs)]
@@ -204,9 +205,6 @@ pub enum Engine {
     /// Every configured cluster.
     Clusters,
 }
-
-/// The cluster name of the server's own engine.
-pub const LOCAL: &str = "local";
 
 /// Runs of one engine that are still pending or running.
 pub async fn active(tx: &mut Tx<'_>, engine: Engine) -> Result<Vec<RunRow>, DbError> {

@@ -53,7 +53,7 @@ async fn hand_over(tx: &mut Tx<'_>, name: &str, from: i64, clusters: &[String]) 
 
 /// The Kubernetes clusters pull Secrets go to: every configured cluster but `local`.
 fn secret_clusters(state: &AppState) -> Vec<String> {
-    state.config.clusters.iter().filter(|c| c.as_str() != crate::db::runs::LOCAL).cloned().collect()
+    crate::cluster_config::kubernetes(&state.config.clusters)
 }
 
 async fn to_repositories(tx: &mut Tx<'_>, rows: Vec<RepositoryRow>) -> Result<Vec<Repository>> {

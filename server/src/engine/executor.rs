@@ -9,7 +9,7 @@ use tokio::sync::broadcast;
 
 use super::cluster::ClusterEngine;
 use super::{Engine, process};
-use crate::db::runs::LOCAL;
+use cubist_kube::clusters::LOCAL;
 
 /// Every engine of the server.
 #[derive(Clone)]

@@ -18,7 +18,7 @@ pub fn attempts(states: &[AttemptState]) -> Vec<Attempt> {
     states
         .iter()
         .zip(1u32..)
-        .filter(|(state, _)| is_final(state.status))
+        .filter(|(state, _)| !state.status.is_active())
         .map(|(state, number)| {
             let started_at = state.started_at.unwrap_or_else(Utc::now);
             let wall = state.finished_at.map(|end| (end - started_at).num_milliseconds());
@@ -58,7 +58,7 @@ pub fn changes(last: Option<&RunState>, now: &RunState) -> (Option<RunChanges>, 
         .collect();
     let run_moved =
         last.is_none_or(|l| (l.status, l.started_at, &l.message) != (now.status, now.started_at, &now.message));
-    let run = (run_moved && !is_final(now.status)).then(|| RunChanges {
+    let run = (run_moved && now.status.is_active()).then(|| RunChanges {
         status: Some(now.status.as_str().into()),
         message: Some(now.message.clone()),
         started_at: Some(naive(now.started_at)),
@@ -83,11 +83,6 @@ pub fn ended(now: &RunState) -> RunChanges {
         started_at: Some(naive(now.started_at)),
         finished_at: Some(naive(now.finished_at).or_else(|| Some(crate::db::now()))),
     }
-}
-
-/// Whether a run in this status will not change any more.
-pub fn is_final(status: RunStatus) -> bool {
-    !matches!(status, RunStatus::Pending | RunStatus::Running)
 }
 
 #[cfg(test)]

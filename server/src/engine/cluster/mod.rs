@@ -76,6 +76,11 @@ impl ClusterEngine {
         }
     }
 
+    /// The Workflow of `plan` on `cluster`.
+    fn render(&self, plan: &Plan, cluster: &str, namespace: &str) -> cubist_kube::argo::Workflow {
+        workflow::render(plan, &Self::target(cluster, namespace, self.inner.files.retry_backoff))
+    }
+
     /// Whether runs can go to `cluster` now (it is configured and has a client).
     pub fn check(&self, cluster: &str) -> Result<(), String> {
         match self.inner.clusters.client(cluster) {
@@ -97,7 +102,7 @@ impl ClusterEngine {
                 plan.tasks.len()
             ));
         }
-        let rendered = workflow::render(plan, &Self::target(cluster, namespace, self.inner.files.retry_backoff));
+        let rendered = self.render(plan, cluster, namespace);
         let size = serde_json::to_vec(&rendered).map_or(0, |json| json.len());
         if size > MAX_WORKFLOW_BYTES {
             return Err(format!(
@@ -135,7 +140,7 @@ impl ClusterEngine {
     }
 
     async fn submit_now(&self, run_pk: i64, plan: &Plan, cluster: &str, namespace: &str) -> Result<(), String> {
-        let rendered = workflow::render(plan, &Self::target(cluster, namespace, self.inner.files.retry_backoff));
+        let rendered = self.render(plan, cluster, namespace);
         let name = rendered.metadata.name.clone().unwrap_or_default();
         self.track(run_pk, plan, cluster, namespace, Owner::Submitting, Instant::now(), false);
         let this_run = |run: &Tracked| run.pk == run_pk;

@@ -10,7 +10,7 @@ use cubist_kube::run_state::RunState;
 use tokio::sync::{broadcast, watch};
 use tokio::task::JoinSet;
 
-use super::{ClusterInner, mirror};
+use super::ClusterInner;
 use crate::db::runs::{RunChanges, TaskChanges};
 use crate::engine::process::LogChunk;
 
@@ -104,7 +104,7 @@ impl ClusterInner {
         for name in &run.tasks {
             let seen = run.last.as_ref().and_then(|l| l.tasks.iter().find(|t| &t.name == name)).map(|t| t.status);
             let (status, why) = match seen {
-                Some(status) if mirror::is_final(status) => continue,
+                Some(status) if !status.is_active() => continue,
                 Some(RunStatus::Running) => (RunStatus::Failed, format!("interrupted: {message}")),
                 _ => (RunStatus::Cancelled, format!("not run: {message}")),
             };

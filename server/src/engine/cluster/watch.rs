@@ -96,7 +96,7 @@ pub(super) fn mirror_one(inner: &Arc<ClusterInner>, client: &Client, run_id: &st
             run.streams.insert(task.name.clone(), live);
         }
         for (attempt, number) in task.attempts.iter().zip(1u32..) {
-            let ended = mirror::is_final(attempt.status);
+            let ended = !attempt.status.is_active();
             if let Some(switch) = run.copying.get(&attempt.node_id) {
                 switch.send_if_modified(|was| !std::mem::replace(was, ended) && ended);
             } else if attempt.started_at.is_some() && attempt.status != RunStatus::Pending {
@@ -117,13 +117,13 @@ pub(super) fn mirror_one(inner: &Arc<ClusterInner>, client: &Client, run_id: &st
             }
         }
         // Followers of an ended task see its output end once its last copy is done.
-        if mirror::is_final(task.status) && run.streams.remove(&task.name).is_some() {
+        if !task.status.is_active() && run.streams.remove(&task.name).is_some() {
             inner.files.close_stream(run.pk, run_id, &task.name);
         }
     }
     pod_output::start_all(&mut run.copies, inner.clone(), client.clone(), started);
     run.version = workflow.metadata.resource_version.as_deref().and_then(|v| v.parse().ok()).or(run.version);
-    let finished = mirror::is_final(state.status);
+    let finished = !state.status.is_active();
     run.last = Some(state.clone());
     if finished {
         run.finishing = true;
