@@ -106,6 +106,8 @@ pub struct Config {
     pub host_shells: bool,
     /// How local tasks and debug shells are isolated.
     pub sandbox: crate::engine::sandbox::SandboxSettings,
+    /// How schedules are run.
+    pub scheduler: crate::scheduler::SchedulerSettings,
 }
 
 impl std::fmt::Debug for Config {
@@ -183,6 +185,9 @@ struct FileConfig {
     task_user: Option<String>,
     task_network: Option<String>,
     sandbox_readonly: Option<String>,
+    scheduler_tick_ms: Option<String>,
+    timezone: Option<String>,
+    catchup_cap: Option<String>,
 }
 
 impl Config {
@@ -284,7 +289,14 @@ impl Config {
             readonly: pick("CUBIST_SANDBOX_READONLY", file.sandbox_readonly),
         })
         .map_err(|(variable, problem)| bad(variable, problem))?;
+        let scheduler = crate::scheduler::settings::parse(crate::scheduler::settings::SchedulerVars {
+            tick_ms: pick("CUBIST_SCHEDULER_TICK_MS", file.scheduler_tick_ms),
+            timezone: pick("CUBIST_TIMEZONE", file.timezone),
+            catchup_cap: pick("CUBIST_CATCHUP_CAP", file.catchup_cap),
+        })
+        .map_err(|(variable, problem)| bad(variable, problem))?;
         Ok(Self {
+            scheduler,
             sandbox,
             host_shells,
             scratch_hours,

@@ -12,6 +12,7 @@ pub mod domain;
 pub mod embedding;
 pub mod engine;
 pub mod registry_sync;
+pub mod scheduler;
 pub mod state;
 pub mod telemetry;
 pub mod web;
@@ -100,6 +101,7 @@ pub async fn build(config: Config) -> Result<Built, StartError> {
     if resumed > 0 {
         tracing::info!(runs = resumed, "following again the runs on clusters the previous server process left");
     }
+    scheduler::start(state.db.clone(), state.engines.clone(), state.config.scheduler.clone());
     engine::cleanup::start(
         state.db.clone(),
         state.engines.local.clone(),

@@ -134,6 +134,7 @@ on_both_backends!(a_manual_run_leaves_scheduled_runs_alone, async |app: TestApp|
         created_at: server::db::now(),
         cluster: "local",
         namespace: "",
+        execution_date: None,
     };
     let mut conn = app.state.db.write().await.unwrap();
     server::db::runs::insert(&mut conn.tx(), &scheduled, Vec::new()).await.unwrap();

@@ -23,6 +23,7 @@ pub mod plan_args;
 pub mod plan_render;
 pub mod project_expand;
 pub mod resources;
+pub mod schedule;
 pub mod seed_templates;
 pub mod template_bound;
 pub mod username;

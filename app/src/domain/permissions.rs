@@ -73,6 +73,8 @@ string_enum!(
         AuditLog = "audit-log",
         Clusters = "clusters",
         Machines = "machines",
+        /// The server's periodic jobs (the scheduler and housekeeping).
+        BackgroundJobs = "background-jobs",
         /// The Prometheus metrics endpoint.
         Metrics = "metrics",
     }
@@ -89,6 +91,7 @@ impl Resource {
                 | Self::AuditLog
                 | Self::Clusters
                 | Self::Machines
+                | Self::BackgroundJobs
                 | Self::Metrics
         )
     }

@@ -13,6 +13,7 @@ mod pipeline;
 mod project;
 mod role;
 mod run;
+mod schedule;
 mod template;
 mod user;
 
@@ -28,5 +29,6 @@ pub use pipeline::*;
 pub use project::*;
 pub use role::*;
 pub use run::*;
+pub use schedule::*;
 pub use template::*;
 pub use user::*;

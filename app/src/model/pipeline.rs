@@ -99,6 +99,12 @@ pub struct Schedule {
     /// Keep only the newest N scheduled runs (0 keeps all).
     #[serde(default)]
     pub keep_newest: u32,
+    /// IANA time zone the cron is read in (`Europe/Berlin`); empty: the server's zone.
+    #[serde(default)]
+    pub timezone: String,
+    /// A paused schedule creates no runs; resuming it starts from that moment.
+    #[serde(default)]
+    pub paused: bool,
 }
 
 impl Default for Schedule {
@@ -110,6 +116,8 @@ impl Default for Schedule {
             depends_on_past: false,
             max_active_runs: 1,
             keep_newest: 0,
+            timezone: String::new(),
+            paused: false,
         }
     }
 }

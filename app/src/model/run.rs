@@ -61,6 +61,9 @@ pub struct Run {
     pub created_at: DateTime<Utc>,
     pub started_at: Option<DateTime<Utc>>,
     pub finished_at: Option<DateTime<Utc>>,
+    /// The execution date a scheduled run was made for.
+    #[serde(default)]
+    pub execution_date: Option<DateTime<Utc>>,
 }
 
 /// One try of a task.

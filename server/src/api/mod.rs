@@ -20,6 +20,7 @@ pub mod projects;
 pub mod registry;
 pub mod roles;
 pub mod runs;
+pub mod schedules;
 pub mod tasks;
 pub mod terminal_socket;
 pub mod users;
@@ -126,6 +127,7 @@ pub fn routes(state: AppState) -> ApiRoutes {
     let r = debug::routes(r);
     let r = panels::routes(r);
     let r = runs::routes(r);
+    let r = schedules::routes(r);
     let r = roles::routes(r);
     let r = audit_log::routes(r);
     let r = clusters::routes(r);

@@ -3,6 +3,7 @@
 //! PostgreSQL through [`with_tx!`] and [`transaction!`].
 
 pub mod audit;
+pub mod background_jobs;
 pub mod job_templates;
 pub mod permissions;
 pub mod pipelines;
@@ -11,6 +12,7 @@ pub mod registry;
 pub mod registry_syncs;
 pub mod roles;
 pub mod runs;
+pub mod schedule_records;
 pub mod schema;
 pub mod sessions;
 pub mod tasks;

@@ -32,6 +32,10 @@ pub struct PipelineRow {
     pub created_by: Option<i64>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub schedule_timezone: String,
+    pub schedule_paused: bool,
+    /// Ticks up to here are recorded (`None`: from the catch-up start or the next pass on).
+    pub schedule_cursor: Option<NaiveDateTime>,
 }
 
 /// A pipeline with its project's name.
@@ -58,6 +62,8 @@ pub struct PipelineValues<'a> {
     pub expand: &'a str,
     pub is_demo: bool,
     pub updated_at: NaiveDateTime,
+    pub schedule_timezone: &'a str,
+    pub schedule_paused: bool,
 }
 
 /// Which pipelines a list shows; all filters combine.
@@ -172,6 +178,16 @@ pub async fn insert(
 
 pub async fn update(tx: &mut Tx<'_>, id: i64, values: &PipelineValues<'_>) -> Result<(), DbError> {
     with_tx!(tx, |c| diesel::update(pipelines::table.find(id)).set(values).execute(c).await)?;
+    Ok(())
+}
+
+/// Forgets how far the schedule's ticks are recorded: after a change of the schedule, ticks
+/// count again from its catch-up start, or from the scheduler's next pass.
+pub async fn reset_schedule_cursor(tx: &mut Tx<'_>, id: i64) -> Result<(), DbError> {
+    with_tx!(tx, |c| diesel::update(pipelines::table.find(id))
+        .set(pipelines::schedule_cursor.eq(None::<NaiveDateTime>))
+        .execute(c)
+        .await)?;
     Ok(())
 }
 

@@ -31,6 +31,8 @@ pub struct RunRow {
     pub cluster: String,
     /// The namespace of its cluster it runs in (empty for `local`).
     pub namespace: String,
+    /// The execution date of a scheduled run.
+    pub execution_date: Option<NaiveDateTime>,
 }
 
 /// A run with its pipeline's name.
@@ -51,6 +53,7 @@ pub struct NewRun<'a> {
     pub created_at: NaiveDateTime,
     pub cluster: &'a str,
     pub namespace: &'a str,
+    pub execution_date: Option<NaiveDateTime>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]

@@ -140,6 +140,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     tasks,
     runs,
     run_tasks,
+    schedule_records,
 );
 
 diesel::table! {
@@ -228,6 +229,9 @@ diesel::table! {
         created_by -> Nullable<BigInt>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        schedule_timezone -> Text,
+        schedule_paused -> Bool,
+        schedule_cursor -> Nullable<Timestamp>,
     }
 }
 
@@ -271,6 +275,33 @@ diesel::table! {
         finished_at -> Nullable<Timestamp>,
         cluster -> Text,
         namespace -> Text,
+        execution_date -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    schedule_records (id) {
+        id -> BigInt,
+        pipeline_id -> BigInt,
+        execution_date -> Timestamp,
+        state -> Text,
+        reason -> Text,
+        run_pk -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    background_jobs (name) {
+        name -> Text,
+        next_at -> Timestamp,
+        lease_owner -> Nullable<Text>,
+        lease_until -> Nullable<Timestamp>,
+        last_started_at -> Nullable<Timestamp>,
+        last_finished_at -> Nullable<Timestamp>,
+        last_error -> Text,
+        failures -> BigInt,
+        passes -> BigInt,
     }
 }
 
@@ -291,6 +322,8 @@ diesel::table! {
 }
 
 diesel::joinable!(runs -> pipelines (pipeline_id));
+diesel::joinable!(schedule_records -> pipelines (pipeline_id));
+diesel::joinable!(schedule_records -> runs (run_pk));
 diesel::joinable!(run_tasks -> runs (run_pk));
 diesel::joinable!(pipelines -> projects (project_id));
 diesel::joinable!(tasks -> pipelines (pipeline_id));

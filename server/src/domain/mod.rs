@@ -16,6 +16,8 @@ pub mod rbac;
 pub mod registry;
 pub mod roles;
 pub mod runs;
+pub mod schedule_pass;
+pub mod schedules;
 pub mod seed;
 pub mod tokens;
 pub mod workflow_preview;

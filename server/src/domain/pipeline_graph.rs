@@ -138,6 +138,8 @@ fn pipeline_values<'a>(project_id: i64, fields: &'a PipelineFields, text: &'a Te
         expand: &text.expand,
         is_demo: fields.expand.demo,
         updated_at: db::now(),
+        schedule_timezone: &fields.schedule.timezone,
+        schedule_paused: fields.schedule.paused,
     }
 }
 
@@ -171,6 +173,13 @@ pub async fn save(
     let values = check_tasks(tx, caller, input, current, &mut errors).await?;
     let names: Vec<String> = input.tasks.iter().map(|t| t.fields.name.trim().to_owned()).collect();
     errors.extend(duplicate_task_names(&names));
+    let zone = &input.pipeline.fields.schedule.timezone;
+    if !zone.is_empty() && crate::scheduler::settings::zone_named(zone).is_none() {
+        errors.push(FieldError {
+            field: "schedule.timezone".into(),
+            message: format!("'{zone}' is not an IANA time zone like Europe/Berlin"),
+        });
+    }
     let mut fields = match fields {
         Some(fields) if errors.is_empty() => fields,
         _ => return Err(Error::Validation(errors)),
@@ -191,6 +200,12 @@ pub async fn save(
     let id = match &existing {
         Some(existing) => {
             rows::update(tx, existing.row.id, &row).await?;
+            if app::domain::schedule::ticks_change(
+                &super::pipelines::fields_of(existing.row).schedule,
+                &fields.schedule,
+            ) {
+                rows::reset_schedule_cursor(tx, existing.row.id).await?;
+            }
             existing.row.id
         }
         None => rows::insert(tx, &row, caller.user_id.0, row.updated_at).await?,

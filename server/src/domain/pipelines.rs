@@ -63,6 +63,8 @@ pub fn fields_of(row: &PipelineRow) -> PipelineFields {
             depends_on_past: row.depends_on_past,
             max_active_runs: u32::try_from(row.max_active_runs).unwrap_or(1),
             keep_newest: u32::try_from(row.keep_newest).unwrap_or(0),
+            timezone: row.schedule_timezone.clone(),
+            paused: row.schedule_paused,
         },
         alerts: Alerts {
             statuses: row.alert_statuses.split(',').filter_map(RunStatus::parse).collect(),

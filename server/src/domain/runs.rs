@@ -15,13 +15,14 @@ use super::pipeline_graph::task_fields;
 use super::pipelines::{fields_of, reach, reach_editable};
 use super::{Error, Result};
 use crate::auth::Identity;
+use crate::db::pipelines::PipelineRow;
 use crate::db::runs::{self as rows, NewRun, NewRunTask, RunChanges, RunRow, RunWithPipeline};
 use crate::db::{self, Db, Tx, projects, tasks};
 use crate::engine::executor::{Engines, Placement};
 use crate::transaction;
 
 /// A fresh run id: 32 hex characters.
-pub(super) fn new_run_id() -> String {
+pub fn new_run_id() -> String {
     use rand::RngCore;
     let mut bytes = [0u8; 16];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
@@ -45,12 +46,26 @@ pub(super) async fn compile(
     only: Option<TaskId>,
 ) -> Result<Compiled> {
     let reached = reach_editable(tx, caller, id).await?;
-    let project = projects::by_id(tx, ProjectId(reached.row.project_id)).await?.ok_or(Error::NotFound("project"))?;
+    compile_pipeline(tx, &reached.row, &caller.username, run_id, only, db::now()).await
+}
+
+/// Compiles a pipeline row for `runner` (no access check: the caller has done it, or the
+/// scheduler runs the pipeline for its creator) at `execution_date`.
+pub(super) async fn compile_pipeline(
+    tx: &mut Tx<'_>,
+    row: &PipelineRow,
+    runner: &str,
+    run_id: &str,
+    only: Option<TaskId>,
+    execution_date: chrono::NaiveDateTime,
+) -> Result<Compiled> {
+    let id = PipelineId(row.id);
+    let project = projects::by_id(tx, ProjectId(row.project_id)).await?.ok_or(Error::NotFound("project"))?;
     let expand: OrgExpand = serde_json::from_str(&project.expand).unwrap_or_default();
-    let creator_ids: Vec<i64> = reached.row.created_by.into_iter().collect();
+    let creator_ids: Vec<i64> = row.created_by.into_iter().collect();
     let creator =
-        projects::usernames(tx, &creator_ids).await?.into_values().next().unwrap_or_else(|| caller.username.clone());
-    let fields = fields_of(&reached.row);
+        projects::usernames(tx, &creator_ids).await?.into_values().next().unwrap_or_else(|| runner.to_owned());
+    let fields = fields_of(row);
     let layout = serde_json::to_string(&fields.expand.layout).unwrap_or_else(|_| "{}".into());
     let specs: Vec<TaskSpec> = tasks::for_plan(tx, id.0)
         .await?
@@ -79,9 +94,9 @@ pub(super) async fn compile(
     let ctx = RunContext {
         run_id: run_id.to_owned(),
         creator,
-        runner: caller.username.clone(),
+        runner: runner.to_owned(),
         cluster: expand.cluster.clone(),
-        execution_date: db::now(),
+        execution_date,
     };
     let spec = PipelineSpec { id: id.0, fields, project: project.name, project_expand: expand.clone() };
     let plan =
@@ -96,7 +111,7 @@ pub(super) fn placement(run: &RunRow) -> Placement {
 
 /// Stops (if running) and clears runs: their records stay as `deleted`, their scratch
 /// folders (or their Workflows and pods) go, their logs stay.
-async fn clear(db: &Db, engines: &Engines, old: Vec<RunRow>) -> Result<()> {
+pub(super) async fn clear(db: &Db, engines: &Engines, old: Vec<RunRow>) -> Result<()> {
     for run in old {
         let at = placement(&run);
         if RunStatus::parse(&run.status).is_some_and(RunStatus::is_active) {
@@ -138,37 +153,16 @@ pub async fn start(db: &Db, engines: &Engines, caller: &Identity, id: PipelineId
         for pk in &same_id {
             rows::delete(tx, *pk).await?;
         }
-        let Compiled { plan, layout, .. } = compiled;
-        let text = serde_json::to_string(&plan).unwrap_or_default();
-        let dag: app::model::Dag = plan.tasks.iter().map(|t| (t.name.clone(), t.upstream.clone())).collect();
-        let dag = serde_json::to_string(&dag).unwrap_or_else(|_| "{}".into());
-        let new = NewRun {
+        let origin = Origin {
             run_id: &run_id,
-            pipeline_id: id.0,
-            task_id: only.map(|t| t.0),
-            kind: kind.as_str(),
-            status: RunStatus::Pending.as_str(),
+            pipeline: id,
+            task: only,
+            kind,
             runner_id: Some(caller.user_id.0),
-            plan: &text,
-            dag: &dag,
-            layout: &layout,
-            created_at: db::now(),
-            cluster: &at.cluster,
-            namespace: &at.namespace,
+            at: &at,
+            execution_date: None,
         };
-        let tasks = plan
-            .tasks
-            .iter()
-            .map(|t| NewRunTask {
-                run_pk: 0,
-                name: t.name.clone(),
-                label: t.label.clone(),
-                task_id: t.task_id,
-                status: RunStatus::Pending.as_str().into(),
-            })
-            .collect();
-        let pk = rows::insert(tx, &new, tasks).await.map_err(started_twice)?;
-        Ok::<_, Error>((pk, plan))
+        insert_run(tx, &origin, compiled).await.map_err(started_twice)
     })?;
     drop(conn);
     // A run the cluster refused is recorded as failed, with the reason: it is answered as is.
@@ -176,6 +170,57 @@ pub async fn start(db: &Db, engines: &Engines, caller: &Identity, id: PipelineId
         tracing::info!(run_id, error = %e, "a run could not be submitted");
     }
     get(db, caller, &run_id).await.map(|d| d.run)
+}
+
+/// What a new run is: its id, pipeline (or one task of it), kind, runner and place.
+pub(super) struct Origin<'a> {
+    pub run_id: &'a str,
+    pub pipeline: PipelineId,
+    pub task: Option<TaskId>,
+    pub kind: RunKind,
+    pub runner_id: Option<i64>,
+    pub at: &'a Placement,
+    pub execution_date: Option<chrono::NaiveDateTime>,
+}
+
+/// Records a compiled run, pending, with its tasks; returns its key and plan.
+pub(super) async fn insert_run(
+    tx: &mut Tx<'_>,
+    origin: &Origin<'_>,
+    compiled: Compiled,
+) -> std::result::Result<(i64, Plan), crate::db::DbError> {
+    let Compiled { plan, layout, .. } = compiled;
+    let text = serde_json::to_string(&plan).unwrap_or_default();
+    let dag: app::model::Dag = plan.tasks.iter().map(|t| (t.name.clone(), t.upstream.clone())).collect();
+    let dag = serde_json::to_string(&dag).unwrap_or_else(|_| "{}".into());
+    let new = NewRun {
+        run_id: origin.run_id,
+        pipeline_id: origin.pipeline.0,
+        task_id: origin.task.map(|t| t.0),
+        kind: origin.kind.as_str(),
+        status: RunStatus::Pending.as_str(),
+        runner_id: origin.runner_id,
+        plan: &text,
+        dag: &dag,
+        layout: &layout,
+        created_at: db::now(),
+        cluster: &origin.at.cluster,
+        namespace: &origin.at.namespace,
+        execution_date: origin.execution_date,
+    };
+    let tasks = plan
+        .tasks
+        .iter()
+        .map(|t| NewRunTask {
+            run_pk: 0,
+            name: t.name.clone(),
+            label: t.label.clone(),
+            task_id: t.task_id,
+            status: RunStatus::Pending.as_str().into(),
+        })
+        .collect();
+    let pk = rows::insert(tx, &new, tasks).await?;
+    Ok((pk, plan))
 }
 
 /// A run that lost a race: with another start of the same pipeline (one manual run, or one
@@ -204,6 +249,7 @@ fn to_run((row, pipeline): RunWithPipeline, runner: Option<String>) -> Run {
         created_at: db::utc(row.created_at),
         started_at: row.started_at.map(db::utc),
         finished_at: row.finished_at.map(db::utc),
+        execution_date: row.execution_date.map(db::utc),
         run_id: row.run_id,
     }
 }

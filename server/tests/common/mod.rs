@@ -174,6 +174,7 @@ impl TestApp {
             scratch_hours: 24,
             host_shells: true,
             sandbox: Default::default(),
+            scheduler: Default::default(),
             auth: AuthConfig {
                 primary: LoginMethod::Password,
                 enabled: vec![LoginMethod::Password],

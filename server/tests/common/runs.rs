@@ -32,7 +32,7 @@ pub async fn pipeline_in(client: &Client, project: &Value, name: &str, tasks: Ve
     create(client, json!({"project_id": project, "name": name, "dag": dag, "parallelism": 1}), tasks).await
 }
 
-async fn create(client: &Client, pipeline: Value, tasks: Vec<Value>) -> i64 {
+pub async fn create(client: &Client, pipeline: Value, tasks: Vec<Value>) -> i64 {
     let body = json!({"pipeline": pipeline, "tasks": tasks});
     let (status, created) = client.post("/api/v1/pipelines", &body).await;
     assert_eq!(status, StatusCode::CREATED, "{created}");

@@ -1,0 +1,7 @@
+DROP INDEX runs_pipeline_kind_status;
+ALTER TABLE runs DROP COLUMN execution_date;
+ALTER TABLE pipelines DROP COLUMN schedule_cursor;
+ALTER TABLE pipelines DROP COLUMN schedule_paused;
+ALTER TABLE pipelines DROP COLUMN schedule_timezone;
+DROP TABLE schedule_records;
+DROP TABLE background_jobs;
