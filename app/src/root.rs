@@ -10,7 +10,7 @@ use crate::editor::PipelineEditorPage;
 use crate::i18n::I18nContextProvider;
 use crate::pages::{
     account, audit_log, debug_terminal, home, job_templates, login, not_found, panels, permissions, pipelines,
-    projects, registry, roles, run_detail, runs, tokens, users,
+    projects, registry, roles, run_detail, runs, schedule_records, tokens, users,
 };
 
 #[component]
@@ -48,6 +48,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/security/audit-log") view=audit_log::AuditLogPage />
                         <Route path=path!("/pipelines") view=pipelines::PipelinesPage />
                         <Route path=path!("/pipelines/:id") view=PipelineEditorPage />
+                        <Route path=path!("/pipelines/:id/schedule") view=schedule_records::ScheduleRecordsPage />
                         <Route path=path!("/panels/:id") view=panels::PanelPage />
                         <Route path=path!("/runs") view=runs::RunsPage />
                         <Route path=path!("/runs/:id") view=run_detail::RunDetailPage />

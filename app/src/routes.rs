@@ -32,6 +32,7 @@ pub const PAGES: &[&str] = &[
     "/security/audit-log",
     "/pipelines",
     "/pipelines/:id",
+    "/pipelines/:id/schedule",
     "/panels/:id",
     "/runs",
     "/runs/:id",

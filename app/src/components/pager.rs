@@ -8,13 +8,18 @@ use crate::i18n::*;
 pub fn Pager(page: RwSignal<u32>, page_size: u32, #[prop(into)] total: Signal<u64>) -> impl IntoView {
     let i18n = use_i18n();
     let pages = move || total.get().div_ceil(u64::from(page_size)).max(1);
+    // Comparisons stay out of the markup: a `>` inside an attribute would close the tag.
+    let first = move || page.get() <= 1;
+    let last = move || u64::from(page.get()) >= pages();
     view! {
         <div class="pager">
-            <button disabled=move || page.get() <= 1 on:click=move |_| page.update(|p| *p -= 1)>
+            <button data-testid="pager-previous" disabled=first on:click=move |_| page.update(|p| *p -= 1)>
                 {t!(i18n, previous)}
             </button>
-            <span>{t!(i18n, page_of, page = move || page.get(), pages = pages, total = move || total.get())}</span>
-            <button disabled=move || u64::from(page.get()) >= pages() on:click=move |_| page.update(|p| *p += 1)>
+            <span data-testid="pager-position">
+                {t!(i18n, page_of, page = move || page.get(), pages = pages, total = move || total.get())}
+            </span>
+            <button data-testid="pager-next" disabled=last on:click=move |_| page.update(|p| *p += 1)>
                 {t!(i18n, next)}
             </button>
         </div>

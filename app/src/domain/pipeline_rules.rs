@@ -69,6 +69,9 @@ pub fn check_pipeline_fields(fields: &PipelineFields) -> Result<PipelineFields, 
     if !(1..=100).contains(&schedule.max_active_runs) {
         errors.add("schedule.max_active_runs", "must be between 1 and 100");
     }
+    if schedule.catchup_start.is_some_and(|t| !super::schedule::in_range(t)) {
+        errors.add("schedule.catchup_start", "must be between 1970 and 2199");
+    }
     if schedule.keep_newest > 100_000 {
         errors.add("schedule.keep_newest", "must be at most 100000");
     }

@@ -27,6 +27,34 @@ pub fn ticks_change(old: &Schedule, new: &Schedule) -> bool {
         || old.paused != new.paused
 }
 
+/// Where a save leaves the schedule's cursor (how far its dates are recorded): `None` keeps
+/// it; `Some(None)` records again from the catch-up start (a new or changed catch-up start);
+/// `Some(Some(now))` records from the save on, so a resumed or changed schedule never floods
+/// with the dates of before.
+pub fn cursor_after_save(old: Option<&Schedule>, new: &Schedule, now: DateTime<Utc>) -> Option<Option<DateTime<Utc>>> {
+    if old.is_some_and(|old| !ticks_change(old, new)) {
+        return None;
+    }
+    let new_catchup = new.catchup_start.is_some() && old.is_none_or(|old| old.catchup_start != new.catchup_start);
+    Some(if new_catchup { None } else { Some(now) })
+}
+
+/// The earliest instant a schedule's dates may start from.
+pub fn earliest() -> DateTime<Utc> {
+    DateTime::from_timestamp(0, 0).unwrap_or_default()
+}
+
+/// Whether `t` is an instant schedules work with (1970 to 2199).
+pub fn in_range(t: DateTime<Utc>) -> bool {
+    let latest = DateTime::from_timestamp(7_258_118_400, 0).unwrap_or_default();
+    t >= earliest() && t < latest
+}
+
+/// The instant one second before `t` (dates at `t` itself then count in a window after it).
+pub fn just_before(t: DateTime<Utc>) -> DateTime<Utc> {
+    t.checked_sub_signed(Duration::seconds(1)).unwrap_or(t)
+}
+
 /// Whether the schedule creates runs at all.
 pub fn is_active(schedule: &Schedule) -> bool {
     schedule.kind == ScheduleKind::Cron && !schedule.paused && !schedule.cron.trim().is_empty()
@@ -86,7 +114,7 @@ pub fn record<Tz: TimeZone>(
     let from = match (cursor, schedule.catchup_start) {
         (Some(cursor), _) => cursor,
         // Dates at the catch-up start itself count too.
-        (None, Some(start)) => start - Duration::seconds(1),
+        (None, Some(start)) => just_before(start),
         (None, None) => return Recording { records: Vec::new(), cursor: now },
     };
     let cap = cap.max(1);
@@ -101,7 +129,8 @@ pub fn record<Tz: TimeZone>(
     let records = taken
         .iter()
         .map(|&date| {
-            let missed = schedule.catchup_start.is_none() && date < now - GRACE && (more || Some(date) != newest);
+            let recent = now.checked_sub_signed(GRACE).is_none_or(|edge| date >= edge);
+            let missed = schedule.catchup_start.is_none() && !recent && (more || Some(date) != newest);
             NewRecord { date, skipped: missed.then_some(MISSED) }
         })
         .collect();

@@ -91,6 +91,32 @@ fn dates_missed_while_down_are_skipped_but_the_newest_and_recent_ones_run() {
     assert_eq!(late.records.len(), 3);
 }
 
+#[test]
+fn a_save_records_from_then_unless_it_sets_a_new_catch_up_start() {
+    let now = utc(2026, 12, 1, 10, 0);
+    let plain = cron_schedule("* * * * *", None);
+    assert_eq!(cursor_after_save(None, &plain, now), Some(Some(now)), "a new schedule starts now");
+    assert_eq!(cursor_after_save(Some(&plain), &plain, now), None, "an unchanged one keeps its place");
+    let paused = Schedule { paused: true, ..plain.clone() };
+    assert_eq!(cursor_after_save(Some(&paused), &plain, now), Some(Some(now)), "resuming starts now");
+    let catchup = cron_schedule("* * * * *", Some(utc(2026, 11, 1, 0, 0)));
+    assert_eq!(cursor_after_save(Some(&plain), &catchup, now), Some(None), "a new catch-up start counts from it");
+    let moved = Schedule { timezone: "Asia/Tokyo".into(), ..catchup.clone() };
+    assert_eq!(cursor_after_save(Some(&catchup), &moved, now), Some(Some(now)), "no second catch-up");
+}
+
+#[test]
+fn far_away_instants_are_out_of_range_and_never_overflow() {
+    let far = DateTime::<Utc>::MIN_UTC;
+    assert!(!in_range(far));
+    assert!(in_range(utc(2026, 1, 1, 0, 0)));
+    assert_eq!(just_before(far), far);
+    let schedule = cron_schedule("* * * * *", Some(far));
+    let cron = parse_cron(&schedule.cron).unwrap();
+    let pass = record(&schedule, &cron, &Utc, None, DateTime::<Utc>::MIN_UTC, 5);
+    assert!(pass.records.len() <= 5);
+}
+
 fn at(minute: u32) -> DateTime<Utc> {
     utc(2026, 12, 1, 10, minute)
 }

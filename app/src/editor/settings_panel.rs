@@ -9,7 +9,9 @@ use crate::components::session::use_session;
 use crate::domain::cron::next_runs;
 use crate::domain::pipeline_rules::check_pipeline_fields;
 use crate::i18n::*;
-use crate::model::{FieldError, PipelineInput, ProjectId, RunStatus, ScheduleKind};
+use crate::model::{
+    FieldError, PipelineInput, ProjectId, RunStatus, ScheduleKind, SchedulePreview, SchedulePreviewInput,
+};
 
 #[component]
 fn SettingField(
@@ -34,6 +36,53 @@ fn SettingField(
         .into_any()
     };
     view! { <label>{label}{input}{move || message().map(|m| view! { <span class="field-error">{m}</span> })}</label> }
+}
+
+/// The catch-up start, a UTC time (empty: no catch-up).
+#[component]
+fn CatchupStart() -> impl IntoView {
+    let st = use_editor();
+    let i18n = use_i18n();
+    const FORMAT: &str = "%Y-%m-%dT%H:%M";
+    let value = st.doc.with_untracked(|d| {
+        d.settings.fields.schedule.catchup_start.map(|t| t.format(FORMAT).to_string()).unwrap_or_default()
+    });
+    view! {
+        <label>{t!(i18n, editor_catchup_start)}
+            <input type="datetime-local" data-field="schedule.catchup_start" disabled=!st.editable prop:value=value
+                on:change=move |ev| {
+                    let start = chrono::NaiveDateTime::parse_from_str(&event_target_value(&ev), FORMAT)
+                        .ok()
+                        .map(|t| t.and_utc());
+                    st.edit(|d| d.settings.fields.schedule.catchup_start = start);
+                } />
+        </label>
+    }
+}
+
+/// What the schedule creates if saved now, as the server counts it (catch-up runs, or the
+/// first run in the schedule's zone).
+#[component]
+fn SchedulePreviewLine() -> impl IntoView {
+    let st = use_editor();
+    let schedule = Memo::new(move |_| st.doc.with(|d| d.settings.fields.schedule.clone()));
+    let preview = LocalResource::new(move || {
+        let schedule = schedule.get();
+        let path = format!("/api/v1/pipelines/{}/schedule/preview", st.pipeline_id);
+        async move {
+            if schedule.kind != ScheduleKind::Cron || schedule.cron.trim().is_empty() {
+                return None;
+            }
+            let input = SchedulePreviewInput { schedule };
+            Some(crate::client::post::<_, SchedulePreview>(&path, &input).await)
+        }
+    });
+    move || {
+        preview.get().flatten().map(|answer| match answer {
+            Ok(p) => view! { <p class="muted small" data-testid="schedule-preview">{p.summary}</p> }.into_any(),
+            Err(e) => view! { <p class="field-error" data-testid="schedule-preview">{e.to_string()}</p> }.into_any(),
+        })
+    }
 }
 
 fn number(text: String) -> u32 {
@@ -101,6 +150,19 @@ pub fn SettingsPanel() -> impl IntoView {
                     <p class="muted small">{t!(i18n, editor_next_runs)} " "
                         {runs.iter().map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string()).collect::<Vec<_>>().join(" · ")}</p>
                 })}
+                <SettingField label=t_string!(i18n, editor_timezone).into() field="schedule.timezone"
+                    get=|s| s.fields.schedule.timezone.clone() set=|s, v| s.fields.schedule.timezone = v.trim().to_owned()
+                    errors=errors />
+                <CatchupStart />
+                <SchedulePreviewLine />
+                <label class="check">
+                    <input type="checkbox" data-field="schedule.paused" disabled=!st.editable
+                        prop:checked=settings.fields.schedule.paused on:change=move |ev| {
+                            let on = event_target_checked(&ev);
+                            st.edit(|d| d.settings.fields.schedule.paused = on);
+                        } />
+                    {t!(i18n, editor_paused)}
+                </label>
                 <SettingField label=t_string!(i18n, editor_max_active).into() field="schedule.max_active_runs"
                     get=|s| s.fields.schedule.max_active_runs.to_string()
                     set=|s, v| s.fields.schedule.max_active_runs = number(v) errors=errors />

@@ -129,7 +129,7 @@ pub fn Toolbar() -> impl IntoView {
             <a class="button secondary" href=format!("/runs?pipeline_id={id}")>{t!(i18n, editor_runs)}</a>
             <button class="secondary" on:click=logs>{t!(i18n, editor_logs)}</button>
             <a class="button secondary" data-testid="scheduled-records"
-                href=format!("/runs?pipeline_id={id}&kind=scheduled")>{t!(i18n, editor_scheduled)}</a>
+                href=format!("/pipelines/{id}/schedule")>{t!(i18n, editor_scheduled)}</a>
         </div>
     }
 }

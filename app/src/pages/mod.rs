@@ -15,6 +15,7 @@ pub mod registry;
 pub mod roles;
 pub mod run_detail;
 pub mod runs;
+pub mod schedule_records;
 pub mod tokens;
 pub mod users;
 

@@ -1,3 +1,4 @@
+DROP INDEX runs_pipeline_execution_date;
 DROP INDEX runs_pipeline_kind_status;
 ALTER TABLE runs DROP COLUMN execution_date;
 ALTER TABLE pipelines DROP COLUMN schedule_cursor;

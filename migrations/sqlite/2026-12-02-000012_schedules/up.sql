@@ -13,7 +13,8 @@ CREATE TABLE background_jobs (
 );
 
 -- Each execution date of a pipeline's schedule, once: waiting for its turn, started (its
--- run), or skipped with the reason. The unique key is what makes a tick happen once.
+-- run), or skipped with the reason (`by_hand`: a person skipped it, which lets a schedule that
+-- waits for the previous run go on). The unique key is what makes a tick happen once.
 CREATE TABLE schedule_records (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     pipeline_id BIGINT NOT NULL REFERENCES pipelines (id) ON DELETE CASCADE,
@@ -21,6 +22,7 @@ CREATE TABLE schedule_records (
     state TEXT NOT NULL,
     reason TEXT NOT NULL DEFAULT '',
     run_pk BIGINT REFERENCES runs (id) ON DELETE SET NULL,
+    by_hand BOOLEAN NOT NULL DEFAULT 0,
     created_at TIMESTAMP NOT NULL,
     UNIQUE (pipeline_id, execution_date)
 );
@@ -28,7 +30,7 @@ CREATE INDEX schedule_records_waiting ON schedule_records (pipeline_id, executio
 CREATE INDEX schedule_records_run ON schedule_records (run_pk);
 
 -- The schedule's time zone (empty: the server's), pause, and how far its ticks are
--- accounted for (NULL: from the catch-up start, or from the next save's moment on).
+-- accounted for (NULL: from the catch-up start on).
 ALTER TABLE pipelines ADD COLUMN schedule_timezone TEXT NOT NULL DEFAULT '';
 ALTER TABLE pipelines ADD COLUMN schedule_paused BOOLEAN NOT NULL DEFAULT 0;
 ALTER TABLE pipelines ADD COLUMN schedule_cursor TIMESTAMP;
@@ -36,3 +38,4 @@ ALTER TABLE pipelines ADD COLUMN schedule_cursor TIMESTAMP;
 -- The execution date a scheduled run was made for (templating sees it as execution_date).
 ALTER TABLE runs ADD COLUMN execution_date TIMESTAMP;
 CREATE INDEX runs_pipeline_kind_status ON runs (pipeline_id, kind, status);
+CREATE INDEX runs_pipeline_execution_date ON runs (pipeline_id, execution_date);

@@ -181,11 +181,10 @@ pub async fn update(tx: &mut Tx<'_>, id: i64, values: &PipelineValues<'_>) -> Re
     Ok(())
 }
 
-/// Forgets how far the schedule's ticks are recorded: after a change of the schedule, ticks
-/// count again from its catch-up start, or from the scheduler's next pass.
-pub async fn reset_schedule_cursor(tx: &mut Tx<'_>, id: i64) -> Result<(), DbError> {
+/// Sets how far the schedule's dates are recorded (`None`: from its catch-up start on).
+pub async fn set_schedule_cursor(tx: &mut Tx<'_>, id: i64, cursor: Option<NaiveDateTime>) -> Result<(), DbError> {
     with_tx!(tx, |c| diesel::update(pipelines::table.find(id))
-        .set(pipelines::schedule_cursor.eq(None::<NaiveDateTime>))
+        .set(pipelines::schedule_cursor.eq(cursor))
         .execute(c)
         .await)?;
     Ok(())

@@ -23,6 +23,7 @@ pub struct RecordRow {
     pub state: String,
     pub reason: String,
     pub run_pk: Option<i64>,
+    pub by_hand: bool,
     pub created_at: NaiveDateTime,
 }
 
@@ -60,17 +61,18 @@ pub async fn scheduled_pipelines(tx: &mut Tx<'_>) -> Result<Vec<PipelineRow>, Db
         .await)?)
 }
 
-/// Records `dates` (date, skip reason) and moves the pipeline's cursor from `old` to `new`,
-/// only if nobody moved it meanwhile (`false`: another pass did; nothing is written).
+/// Records `dates` (date, skip reason) and moves the cursor of `pipeline` (as read: its
+/// cursor and when it was saved) to `new`, only if nobody moved it or saved the pipeline
+/// meanwhile (`false`: nothing is written).
 pub async fn advance(
     tx: &mut Tx<'_>,
-    pipeline: i64,
-    old: Option<NaiveDateTime>,
+    pipeline: &PipelineRow,
     new: NaiveDateTime,
     dates: &[(NaiveDateTime, Option<&str>)],
     now: NaiveDateTime,
 ) -> Result<bool, DbError> {
-    let this = pipelines::table.filter(pipelines::id.eq(pipeline));
+    let (old, saved, pipeline) = (pipeline.schedule_cursor, pipeline.updated_at, pipeline.id);
+    let this = pipelines::table.filter(pipelines::id.eq(pipeline)).filter(pipelines::updated_at.eq(saved));
     let moved = match old {
         Some(old) => with_tx!(tx, |c| diesel::update(this.filter(pipelines::schedule_cursor.eq(old)))
             .set(pipelines::schedule_cursor.eq(new))
@@ -145,21 +147,20 @@ pub async fn in_flight(tx: &mut Tx<'_>, pipeline: i64) -> Result<Vec<RecordRow>,
         .await)?)
 }
 
-/// Scheduled runs of the pipeline's records before `date` that are not cleared yet (at most
-/// `limit`).
+/// Scheduled runs of the pipeline for dates before `date` that are not cleared yet (at most
+/// `limit`), also earlier runs of dates run again.
 pub async fn runs_before(
     tx: &mut Tx<'_>,
     pipeline: i64,
     date: NaiveDateTime,
     limit: i64,
 ) -> Result<Vec<RunRow>, DbError> {
-    Ok(with_tx!(tx, |c| schedule_records::table
-        .inner_join(runs::table)
-        .filter(schedule_records::pipeline_id.eq(pipeline))
-        .filter(schedule_records::execution_date.lt(date))
+    Ok(with_tx!(tx, |c| runs::table
+        .filter(runs::pipeline_id.eq(pipeline))
+        .filter(runs::execution_date.lt(date))
         .filter(runs::kind.eq(RunKind::Scheduled.as_str()))
         .filter(runs::status.ne(RunStatus::Deleted.as_str()))
-        .order(schedule_records::execution_date)
+        .order(runs::execution_date)
         .limit(limit)
         .select(RunRow::as_select())
         .load(c)
@@ -178,7 +179,8 @@ pub async fn nth_newest(tx: &mut Tx<'_>, pipeline: i64, n: i64) -> Result<Option
         .optional())?)
 }
 
-/// The record just before `date`, with its run's status.
+/// The record just before `date` that counts for "wait for the previous run" (any but those
+/// the scheduler skipped itself), with its run's status.
 pub async fn before(
     tx: &mut Tx<'_>,
     pipeline: i64,
@@ -188,6 +190,7 @@ pub async fn before(
         .left_join(runs::table)
         .filter(schedule_records::pipeline_id.eq(pipeline))
         .filter(schedule_records::execution_date.lt(date))
+        .filter(schedule_records::state.ne(RecordState::Skipped.as_str()).or(schedule_records::by_hand.eq(true)))
         .order(schedule_records::execution_date.desc())
         .select((RecordRow::as_select(), runs::status.nullable()))
         .first(c)
@@ -212,6 +215,13 @@ pub async fn mark_started(tx: &mut Tx<'_>, id: i64, run_pk: i64) -> Result<bool,
     Ok(changed == 1)
 }
 
+/// Who changes a record's state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChangedBy {
+    Scheduler,
+    Person,
+}
+
 /// Sets the record's state and reason, if it is in one of the states `from`.
 pub async fn set_state(
     tx: &mut Tx<'_>,
@@ -219,15 +229,29 @@ pub async fn set_state(
     from: &[RecordState],
     to: RecordState,
     reason: &str,
+    by: ChangedBy,
 ) -> Result<bool, DbError> {
     let from: Vec<&str> = from.iter().map(|s| s.as_str()).collect();
     let changed = with_tx!(tx, |c| diesel::update(
         schedule_records::table.filter(schedule_records::id.eq(id)).filter(schedule_records::state.eq_any(&from))
     )
-    .set((schedule_records::state.eq(to.as_str()), schedule_records::reason.eq(reason)))
+    .set((
+        schedule_records::state.eq(to.as_str()),
+        schedule_records::reason.eq(reason),
+        schedule_records::by_hand.eq(by == ChangedBy::Person),
+    ))
     .execute(c)
     .await)?;
     Ok(changed == 1)
+}
+
+/// Locks the record's row until the transaction ends (PostgreSQL; SQLite has one writer),
+/// so a person's change and the scheduler's start of it happen one after the other.
+pub async fn lock(tx: &mut Tx<'_>, id: i64) -> Result<(), DbError> {
+    if let Tx::Postgres(c) = tx {
+        schedule_records::table.find(id).select(schedule_records::id).for_update().load::<i64>(&mut **c).await?;
+    }
+    Ok(())
 }
 
 /// A record of the pipeline.

@@ -287,6 +287,7 @@ diesel::table! {
         state -> Text,
         reason -> Text,
         run_pk -> Nullable<BigInt>,
+        by_hand -> Bool,
         created_at -> Timestamp,
     }
 }

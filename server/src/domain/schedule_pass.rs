@@ -13,7 +13,7 @@ use super::pipelines::fields_of;
 use super::runs::{Origin, clear, compile_pipeline, insert_run, new_run_id};
 use super::{Error, Result};
 use crate::db::pipelines::PipelineRow;
-use crate::db::schedule_records::{self as records, RecordRow};
+use crate::db::schedule_records::{self as records, ChangedBy, RecordRow};
 use crate::db::{self, Db, projects};
 use crate::engine::executor::{Engines, Placement};
 use crate::scheduler::SchedulerSettings;
@@ -25,12 +25,14 @@ const WAITING_WINDOW: i64 = 1000;
 const CLEAR_WINDOW: i64 = 100;
 
 /// What a pass did.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct PassOutcome {
     /// Runs started.
     pub started: usize,
     /// Some schedule has more catch-up dates than one pass records: pass again at once.
     pub behind: bool,
+    /// What went wrong for single pipelines (the others went on): `pipeline <id>: <why>`.
+    pub errors: Vec<String>,
 }
 
 /// The zone a schedule's cron is read in.
@@ -43,8 +45,22 @@ pub async fn pass(db: &Db, engines: &Engines, settings: &SchedulerSettings) -> R
     let pipelines = records::scheduled_pipelines(&mut db.read().await?.tx()).await?;
     let mut outcome = PassOutcome::default();
     for row in &pipelines {
-        outcome.behind |= record_due(db, settings, row, Utc::now()).await?;
-        outcome.started += start_due(db, engines, settings, row).await?;
+        // One pipeline's trouble (a cluster that is down) must not hold the others.
+        let done = async {
+            if record_due(db, settings, row, Utc::now()).await? {
+                // Still catching up: starting now could start runs that the next dates
+                // supersede at once (keep newest); start once the dates are all there.
+                return Ok((true, 0));
+            }
+            Ok::<_, Error>((false, start_due(db, engines, settings, row).await?))
+        };
+        match done.await {
+            Ok((behind, started)) => {
+                outcome.behind |= behind;
+                outcome.started += started;
+            }
+            Err(e) => outcome.errors.push(format!("pipeline {}: {}", row.id, why(&e))),
+        }
     }
     Ok(outcome)
 }
@@ -62,9 +78,7 @@ async fn record_due(db: &Db, settings: &SchedulerSettings, row: &PipelineRow, no
     let dates: Vec<(NaiveDateTime, Option<&str>)> =
         recording.records.iter().map(|r| (r.date.naive_utc(), r.skipped)).collect();
     let mut conn = db.write().await?;
-    transaction!(&mut conn, |tx| {
-        records::advance(tx, row.id, row.schedule_cursor, recording.cursor.naive_utc(), &dates, db::now()).await
-    })?;
+    transaction!(&mut conn, |tx| records::advance(tx, row, recording.cursor.naive_utc(), &dates, db::now()).await)?;
     Ok(behind)
 }
 
@@ -101,7 +115,8 @@ async fn start_due(db: &Db, engines: &Engines, settings: &SchedulerSettings, row
         };
         (waiting, in_flight, keep_from)
     };
-    let previous = match (policy.depends_on_past, waiting.first()) {
+    let first_kept = waiting.iter().find(|r| keep_from.is_none_or(|from| r.execution_date >= from));
+    let previous = match (policy.depends_on_past, first_kept) {
         (true, Some(oldest)) => previous_of(db, row.id, oldest).await?,
         _ => Previous::Clear,
     };
@@ -117,18 +132,21 @@ async fn start_due(db: &Db, engines: &Engines, settings: &SchedulerSettings, row
         let old = records::runs_before(&mut db.read().await?.tx(), row.id, keep_from, CLEAR_WINDOW).await?;
         clear(db, engines, old).await?;
     }
-    {
-        let mut conn = db.write().await?;
-        let mut tx = conn.tx();
+    let mut conn = db.write().await?;
+    transaction!(&mut conn, |tx| {
         for (id, reason) in &skip {
-            records::set_state(&mut tx, *id, &[RecordState::Waiting], RecordState::Skipped, reason).await?;
+            records::set_state(tx, *id, &[RecordState::Waiting], RecordState::Skipped, reason, ChangedBy::Scheduler)
+                .await?;
         }
         if let Some((id, reason)) = &hold
             && waiting.iter().any(|r| r.id == *id && r.reason != *reason)
         {
-            records::set_state(&mut tx, *id, &[RecordState::Waiting], RecordState::Waiting, reason).await?;
+            records::set_state(tx, *id, &[RecordState::Waiting], RecordState::Waiting, reason, ChangedBy::Scheduler)
+                .await?;
         }
-    }
+        Ok::<_, Error>(())
+    })?;
+    drop(conn);
     let tz = zone_of(&schedule.timezone, settings);
     let mut started = 0;
     for record in waiting.iter().filter(|r| start.contains(&r.id)) {
@@ -165,12 +183,17 @@ async fn start_record(db: &Db, engines: &Engines, row: &PipelineRow, record: &Re
     };
     let note = |state: RecordState, reason: String| async move {
         let mut conn = db.write().await?;
-        records::set_state(&mut conn.tx(), record.id, &[RecordState::Waiting], state, &reason).await?;
+        let (from, by) = ([RecordState::Waiting], ChangedBy::Scheduler);
+        records::set_state(&mut conn.tx(), record.id, &from, state, &reason, by).await?;
         Ok::<_, Error>(false)
     };
+    // A pipeline that cannot run skips the date; anything else (the database) is tried again.
     let compiled = match compiled {
         Ok(compiled) => compiled,
-        Err(e) => return note(RecordState::Skipped, format!("could not start: {}", why(&e))).await,
+        Err(e @ Error::Validation(_)) => {
+            return note(RecordState::Skipped, format!("could not start: {}", why(&e))).await;
+        }
+        Err(e) => return Err(e),
     };
     let at = Placement::of_project(&compiled.project.cluster, compiled.project.pipeline_namespace());
     if let Err(e) = engines.check(&at) {

@@ -5,7 +5,7 @@
 
 use app::domain::cron::parse_cron;
 use app::domain::pagination::PageRequest;
-use app::domain::schedule::ticks_in;
+use app::domain::schedule::{in_range, just_before, ticks_in};
 use app::model::{
     BackgroundJob, Page, PageQuery, PipelineId, RecordState, RunStatus, Schedule, SchedulePreview, ScheduleRecord,
 };
@@ -15,12 +15,12 @@ use super::pipelines::{reach, reach_editable};
 use super::schedule_pass::zone_of;
 use super::{Error, Result};
 use crate::auth::Identity;
-use crate::db::schedule_records::{self as records, RecordWithRun};
+use crate::db::schedule_records::{self as records, ChangedBy, RecordWithRun};
 use crate::db::{self, Db, background_jobs};
 use crate::scheduler::SchedulerSettings;
 
-/// Catch-up dates a preview counts at most.
-const PREVIEW_LIMIT: usize = 100_000;
+/// Catch-up dates a preview counts at most (beyond, it says "at least").
+const PREVIEW_LIMIT: usize = 10_000;
 /// Dates one backfill records at most.
 const BACKFILL_LIMIT: usize = 10_000;
 
@@ -53,9 +53,12 @@ pub fn preview(schedule: &Schedule, settings: &SchedulerSettings, now: DateTime<
     if !schedule.timezone.is_empty() && crate::scheduler::settings::zone_named(&schedule.timezone).is_none() {
         return Err(super::invalid("schedule.timezone", "is not an IANA time zone like Europe/Berlin"));
     }
+    if schedule.catchup_start.is_some_and(|t| !in_range(t)) {
+        return Err(super::invalid("schedule.catchup_start", "must be between 1970 and 2199"));
+    }
     let tz = zone_of(&schedule.timezone, settings);
     let catchup = match schedule.catchup_start {
-        Some(start) => ticks_in(&cron, &tz, start - chrono::Duration::seconds(1), now, PREVIEW_LIMIT),
+        Some(start) => ticks_in(&cron, &tz, just_before(start), now, PREVIEW_LIMIT),
         None => Vec::new(),
     };
     let next = ticks_in(&cron, &tz, now, now + chrono::Duration::days(3660), 5);
@@ -98,9 +101,11 @@ async fn change(
     let mut conn = db.write().await?;
     let changed = crate::transaction!(&mut conn, |tx| {
         reach_editable(tx, caller, id).await?;
+        // Locked first: a start of the date by the scheduler is then either seen or waits.
+        records::lock(tx, record).await?;
         let (row, run) = records::of_pipeline(tx, id.0, record).await?.ok_or(Error::NotFound("record"))?;
         let active = run.as_ref().and_then(|(_, s)| RunStatus::parse(s)).is_some_and(RunStatus::is_active);
-        if active || !records::set_state(tx, row.id, from, to, &reason).await? {
+        if active || !records::set_state(tx, row.id, from, to, &reason, ChangedBy::Person).await? {
             let state = if active { "running" } else { &row.state };
             return Err(Error::Conflict { field: "state", message: format!("the record is {state}") });
         }
@@ -139,13 +144,16 @@ pub async fn backfill(
     if to > Utc::now() {
         return Err(super::invalid("to", "must not be in the future: the schedule records those dates itself"));
     }
+    if !in_range(from) {
+        return Err(super::invalid("from", "must be between 1970 and 2199"));
+    }
     let mut conn = db.write().await?;
     crate::transaction!(&mut conn, |tx| {
         let reached = reach_editable(tx, caller, id).await?;
         let schedule = super::pipelines::fields_of(&reached.row).schedule;
         let cron = parse_cron(&schedule.cron).map_err(|e| super::invalid("schedule.cron", e))?;
         let tz = zone_of(&schedule.timezone, settings);
-        let dates = ticks_in(&cron, &tz, from - chrono::Duration::seconds(1), to, BACKFILL_LIMIT + 1);
+        let dates = ticks_in(&cron, &tz, just_before(from), to, BACKFILL_LIMIT + 1);
         if dates.len() > BACKFILL_LIMIT {
             return Err(super::invalid("to", format!("the range holds more than {BACKFILL_LIMIT} dates")));
         }

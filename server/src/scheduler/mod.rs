@@ -21,8 +21,9 @@ use crate::transaction;
 /// The job that records due execution dates and starts scheduled runs.
 pub const SCHEDULES: &str = "schedules";
 
-/// The longest wait after failures in a row.
-const MAX_BACKOFF: Duration = Duration::from_secs(600);
+/// The longest wait after failures in a row: well under the five minutes after which a
+/// date counts as missed.
+const MAX_BACKOFF: Duration = Duration::from_secs(120);
 
 /// A name for this replica: host, process and a random part.
 fn replica_name() -> String {
@@ -75,6 +76,11 @@ async fn tick(db: &Db, engines: &Engines, settings: &SchedulerSettings, owner: &
         Err(_) => jobs::get(&mut db.read().await?.tx(), SCHEDULES).await?.map_or(0, |j| j.failures) + 1,
     };
     let (next, error) = match &outcome {
+        Ok(done) if !done.errors.is_empty() => {
+            tracing::warn!(errors = ?done.errors, "some schedules could not be served");
+            let wait = if done.behind { Duration::ZERO } else { settings.tick };
+            (wait, done.errors.join("; "))
+        }
         Ok(done) if done.behind => (Duration::ZERO, String::new()),
         Ok(_) => (settings.tick, String::new()),
         Err(e) => {
@@ -85,6 +91,6 @@ async fn tick(db: &Db, engines: &Engines, settings: &SchedulerSettings, owner: &
     };
     let finished = db::now();
     let mut conn = db.write().await?;
-    jobs::finish(&mut conn.tx(), SCHEDULES, owner, finished, after(finished, next), &error).await?;
+    transaction!(&mut conn, |tx| jobs::finish(tx, SCHEDULES, owner, finished, after(finished, next), &error).await)?;
     Ok(matches!(outcome, Ok(done) if done.behind))
 }
