@@ -14,6 +14,8 @@ cd "$ROOT"
 install_build_tools
 install_runtime_packages
 install_debian_package chromium /usr/bin/chromium
+# A real SMTP server for the alert tests.
+install_debian_package python3-aiosmtpd /usr/lib/python3/dist-packages/aiosmtpd/__init__.py
 if [ ! -d "$ROOT/end2end/node_modules/playwright-core" ]; then
   step "Installing playwright-core from npm (no browser download)"
   (cd "$ROOT/end2end" && npm ci --no-audit --no-fund)

@@ -9,7 +9,7 @@ use crate::components::shell::Shell;
 use crate::editor::PipelineEditorPage;
 use crate::i18n::I18nContextProvider;
 use crate::pages::{
-    account, audit_log, debug_terminal, home, job_templates, login, not_found, panels, permissions, pipelines,
+    account, audit_log, debug_terminal, home, inbox, job_templates, login, not_found, panels, permissions, pipelines,
     projects, registry, roles, run_detail, runs, schedule_records, tokens, users,
 };
 
@@ -25,6 +25,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/forbidden") view=not_found::ForbiddenPage />
                         <Route path=path!("/account") view=account::AccountPage />
                         <Route path=path!("/account/tokens") view=tokens::TokensPage />
+                        <Route path=path!("/inbox") view=inbox::InboxPage />
                         <Route path=path!("/projects/org") view=projects::OrgProjectsPage />
                         <Route path=path!("/projects/categories") view=projects::CategoriesPage />
                         <Route path=path!("/projects/new") view=projects::ProjectFormPage />

@@ -9,6 +9,7 @@ pub const PAGES: &[&str] = &[
     "/forbidden",
     "/account",
     "/account/tokens",
+    "/inbox",
     "/projects/org",
     "/projects/categories",
     "/projects/new",

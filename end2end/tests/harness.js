@@ -110,3 +110,16 @@ export async function api(page, base, method, path, data) {
   if (!resp.ok()) throw new Error(`${method} ${path}: ${resp.status()} ${await resp.text()}`);
   return resp.status() === 204 ? null : resp.json();
 }
+
+/// Creates, as the user signed in on `page`, a pipeline in project `public` of one task of
+/// the seeded `shell` template running `script`; returns the created graph.
+export async function shellPipeline(page, base, name, script) {
+  const templates = await api(page, base, "GET", "/api/v1/job-templates?page_size=200");
+  const shell = templates.items.find((t) => t.name === "shell").id;
+  const orgs = await api(page, base, "GET", "/api/v1/projects?kind=org");
+  const project = orgs.items.find((p) => p.name === "public").id;
+  return api(page, base, "POST", "/api/v1/pipelines", {
+    pipeline: { project_id: project, name },
+    tasks: [{ name: "task", template_id: shell, args: { script } }],
+  });
+}

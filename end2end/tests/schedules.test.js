@@ -4,7 +4,7 @@
 // speaks Chinese.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { serverAndBrowser, login, api, ADMIN_PASSWORD } from "./harness.js";
+import { serverAndBrowser, login, api, shellPipeline, ADMIN_PASSWORD } from "./harness.js";
 
 const live = serverAndBrowser({ CUBIST_SCHEDULER_TICK_MS: "200" });
 
@@ -15,14 +15,7 @@ test("a schedule set in the editor runs each date, listed on the scheduled-recor
   const page = await live.chrome.newPage();
   const base = live.server.url;
   await login(page, base, "admin", ADMIN_PASSWORD);
-  const templates = await api(page, base, "GET", "/api/v1/job-templates?page_size=200");
-  const shell = templates.items.find((t) => t.name === "shell").id;
-  const orgs = await api(page, base, "GET", "/api/v1/projects?kind=org");
-  const project = orgs.items.find((p) => p.name === "public").id;
-  const created = await api(page, base, "POST", "/api/v1/pipelines", {
-    pipeline: { project_id: project, name: "every-minute" },
-    tasks: [{ name: "tick", template_id: shell, args: { script: "true" } }],
-  });
+  const created = await shellPipeline(page, base, "every-minute", "true");
   const id = created.pipeline.id;
 
   await page.goto(`${base}/pipelines/${id}`);

@@ -108,6 +108,8 @@ pub struct Config {
     pub sandbox: crate::engine::sandbox::SandboxSettings,
     /// How schedules are run.
     pub scheduler: crate::scheduler::SchedulerSettings,
+    /// Where alerts go besides the inbox.
+    pub alerts: crate::alerts::AlertSettings,
 }
 
 impl std::fmt::Debug for Config {
@@ -188,6 +190,11 @@ struct FileConfig {
     scheduler_tick_ms: Option<String>,
     timezone: Option<String>,
     catchup_cap: Option<String>,
+    webhook_url: Option<String>,
+    webhook_secret: Option<String>,
+    smtp_url: Option<String>,
+    smtp_from: Option<String>,
+    delivery_retry_ms: Option<String>,
 }
 
 impl Config {
@@ -295,7 +302,16 @@ impl Config {
             catchup_cap: pick("CUBIST_CATCHUP_CAP", file.catchup_cap),
         })
         .map_err(|(variable, problem)| bad(variable, problem))?;
+        let alerts = crate::alerts::settings::parse(crate::alerts::settings::AlertVars {
+            webhook_url: pick("CUBIST_WEBHOOK_URL", file.webhook_url),
+            webhook_secret: pick("CUBIST_WEBHOOK_SECRET", file.webhook_secret),
+            smtp_url: pick("CUBIST_SMTP_URL", file.smtp_url),
+            smtp_from: pick("CUBIST_SMTP_FROM", file.smtp_from),
+            retry_ms: pick("CUBIST_DELIVERY_RETRY_MS", file.delivery_retry_ms),
+        })
+        .map_err(|(variable, problem)| bad(variable, problem))?;
         Ok(Self {
+            alerts,
             scheduler,
             sandbox,
             host_shells,

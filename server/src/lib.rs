@@ -1,6 +1,7 @@
 //! The Cubist server: configuration, database, authentication, the REST API and the web UI
 //! host, assembled by [`build`] and run by [`serve`].
 
+pub mod alerts;
 pub mod api;
 pub mod audit;
 pub mod auth;
@@ -101,7 +102,14 @@ pub async fn build(config: Config) -> Result<Built, StartError> {
     if resumed > 0 {
         tracing::info!(runs = resumed, "following again the runs on clusters the previous server process left");
     }
-    scheduler::start(state.db.clone(), state.engines.clone(), state.config.scheduler.clone());
+    scheduler::Worker {
+        db: state.db.clone(),
+        engines: state.engines.clone(),
+        settings: state.config.scheduler.clone(),
+        senders: alerts::Senders::new(state.config.alerts.clone()),
+        public_url: state.config.public_url.clone(),
+    }
+    .start();
     engine::cleanup::start(
         state.db.clone(),
         state.engines.local.clone(),

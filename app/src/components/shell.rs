@@ -82,6 +82,7 @@ pub fn Shell() -> impl IntoView {
     let i18n = use_i18n();
     let session = Session { me: RwSignal::new(None) };
     provide_context(session);
+    provide_context(crate::pages::inbox::Unread(RwSignal::new(0)));
     let (error, set_error) = signal(None::<ClientError>);
     let navigate = use_navigate();
     let embedded = embed_mode();
@@ -171,6 +172,7 @@ fn TopBar(username: String) -> impl IntoView {
                 <option value="en" selected=move || i18n.get_locale() == Locale::en>"English"</option>
                 <option value="zh" selected=move || i18n.get_locale() == Locale::zh>"简体中文"</option>
             </select>
+            <crate::pages::inbox::InboxLink />
             <span class="user" data-testid="current-user">{username}</span>
             <button class="secondary" on:click=logout>{t!(i18n, sign_out)}</button>
         </header>

@@ -27,16 +27,34 @@ pub fn ticks_change(old: &Schedule, new: &Schedule) -> bool {
         || old.paused != new.paused
 }
 
-/// Where a save leaves the schedule's cursor (how far its dates are recorded): `None` keeps
-/// it; `Some(None)` records again from the catch-up start (a new or changed catch-up start);
-/// `Some(Some(now))` records from the save on, so a resumed or changed schedule never floods
-/// with the dates of before.
-pub fn cursor_after_save(old: Option<&Schedule>, new: &Schedule, now: DateTime<Utc>) -> Option<Option<DateTime<Utc>>> {
-    if old.is_some_and(|old| !ticks_change(old, new)) {
+/// A schedule as stored, with how far its dates are recorded (`None`: not yet).
+#[derive(Debug, Clone, Copy)]
+pub struct Stored<'a> {
+    pub schedule: &'a Schedule,
+    pub cursor: Option<DateTime<Utc>>,
+}
+
+/// Where a save leaves the schedule's cursor: `None` keeps it; `Some(None)` records from the
+/// catch-up start (a new or changed one, or one not acted on yet, e.g. set while paused);
+/// `Some(Some(now))` records from the save on, so a resumed or changed schedule never
+/// floods with the dates of before.
+pub fn cursor_after_save(old: Option<Stored<'_>>, new: &Schedule, now: DateTime<Utc>) -> Option<Option<DateTime<Utc>>> {
+    if old.is_some_and(|old| !ticks_change(old.schedule, new)) {
         return None;
     }
-    let new_catchup = new.catchup_start.is_some() && old.is_none_or(|old| old.catchup_start != new.catchup_start);
-    Some(if new_catchup { None } else { Some(now) })
+    let pending_catchup = new.catchup_start.is_some()
+        && old.is_none_or(|old| old.schedule.catchup_start != new.catchup_start || old.cursor.is_none());
+    Some(if pending_catchup { None } else { Some(now) })
+}
+
+/// Where dates would count from after saving `new` over `old`: the instant after which
+/// the next pass records dates (`None`: from the pass itself, so no catch-up).
+pub fn counted_from(old: Stored<'_>, new: &Schedule, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    match cursor_after_save(Some(old), new, now) {
+        Some(None) => new.catchup_start.map(just_before),
+        Some(Some(_)) => None,
+        None => old.cursor.or(new.catchup_start.map(just_before)),
+    }
 }
 
 /// The earliest instant a schedule's dates may start from.
@@ -123,7 +141,8 @@ pub fn record<Tz: TimeZone>(
     let taken = &ticks[..ticks.len().min(cap)];
     let cursor = match (more, taken.last()) {
         (true, Some(last)) => *last,
-        _ => now,
+        // Never back: a replica whose clock is behind must not record dates again.
+        _ => now.max(from),
     };
     let newest = taken.last().copied();
     let records = taken

@@ -94,15 +94,38 @@ fn dates_missed_while_down_are_skipped_but_the_newest_and_recent_ones_run() {
 #[test]
 fn a_save_records_from_then_unless_it_sets_a_new_catch_up_start() {
     let now = utc(2026, 12, 1, 10, 0);
+    let counted = Some(utc(2026, 12, 1, 9, 0));
+    let stored = |schedule, cursor| Some(Stored { schedule, cursor });
     let plain = cron_schedule("* * * * *", None);
     assert_eq!(cursor_after_save(None, &plain, now), Some(Some(now)), "a new schedule starts now");
-    assert_eq!(cursor_after_save(Some(&plain), &plain, now), None, "an unchanged one keeps its place");
+    assert_eq!(cursor_after_save(stored(&plain, counted), &plain, now), None, "an unchanged one keeps its place");
     let paused = Schedule { paused: true, ..plain.clone() };
-    assert_eq!(cursor_after_save(Some(&paused), &plain, now), Some(Some(now)), "resuming starts now");
+    assert_eq!(cursor_after_save(stored(&paused, counted), &plain, now), Some(Some(now)), "resuming starts now");
     let catchup = cron_schedule("* * * * *", Some(utc(2026, 11, 1, 0, 0)));
-    assert_eq!(cursor_after_save(Some(&plain), &catchup, now), Some(None), "a new catch-up start counts from it");
+    assert_eq!(cursor_after_save(stored(&plain, counted), &catchup, now), Some(None), "a new catch-up start counts");
     let moved = Schedule { timezone: "Asia/Tokyo".into(), ..catchup.clone() };
-    assert_eq!(cursor_after_save(Some(&catchup), &moved, now), Some(Some(now)), "no second catch-up");
+    assert_eq!(cursor_after_save(stored(&catchup, counted), &moved, now), Some(Some(now)), "no second catch-up");
+    let paused_catchup = Schedule { paused: true, ..catchup.clone() };
+    assert_eq!(
+        cursor_after_save(stored(&paused_catchup, None), &catchup, now),
+        Some(None),
+        "a catch-up set while paused happens on resume"
+    );
+    assert_eq!(
+        counted_from(Stored { schedule: &paused_catchup, cursor: None }, &catchup, now),
+        Some(just_before(utc(2026, 11, 1, 0, 0)))
+    );
+    assert_eq!(counted_from(Stored { schedule: &catchup, cursor: counted }, &moved, now), None);
+    assert_eq!(counted_from(Stored { schedule: &catchup, cursor: counted }, &catchup, now), counted);
+}
+
+#[test]
+fn a_clock_behind_never_moves_the_cursor_back() {
+    let schedule = cron_schedule("* * * * *", None);
+    let cron = parse_cron(&schedule.cron).unwrap();
+    let cursor = utc(2026, 12, 1, 10, 0);
+    let pass = record(&schedule, &cron, &Utc, Some(cursor), cursor - Duration::minutes(3), 10);
+    assert_eq!(pass, Recording { records: vec![], cursor });
 }
 
 #[test]

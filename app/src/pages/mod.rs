@@ -4,6 +4,7 @@ pub mod account;
 pub mod audit_log;
 pub mod debug_terminal;
 pub mod home;
+pub mod inbox;
 pub mod job_templates;
 pub mod login;
 pub mod not_found;

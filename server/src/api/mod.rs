@@ -13,6 +13,7 @@ pub mod health;
 pub mod job_templates;
 pub mod log_stream;
 pub mod me;
+pub mod notifications;
 pub mod openapi;
 pub mod panels;
 pub mod pipelines;
@@ -128,6 +129,7 @@ pub fn routes(state: AppState) -> ApiRoutes {
     let r = panels::routes(r);
     let r = runs::routes(r);
     let r = schedules::routes(r);
+    let r = notifications::routes(r);
     let r = roles::routes(r);
     let r = audit_log::routes(r);
     let r = clusters::routes(r);

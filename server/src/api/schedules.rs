@@ -14,7 +14,7 @@ use super::ApiRoutes;
 use super::error::ApiResult;
 use super::extract::{ApiJson, ApiQuery};
 use crate::auth::Identity;
-use crate::domain::{pipelines, schedules};
+use crate::domain::schedules;
 use crate::state::AppState;
 
 pub fn routes(r: ApiRoutes) -> ApiRoutes {
@@ -79,8 +79,9 @@ async fn backfill(
     Ok(Json(BackfillOutcome { added }))
 }
 
-/// What a schedule would create if saved now, before it is saved: how many catch-up runs
-/// (from, to) and the next dates, in the schedule's time zone.
+/// What a schedule would create if saved now over the stored one, before it is saved: how
+/// many catch-up runs (from, to) and the next dates, in the schedule's time zone. Only a
+/// new catch-up start (or one not acted on yet) catches up.
 #[utoipa::path(post, path = "/api/v1/pipelines/{id}/schedule/preview", tag = "schedules",
     params(("id" = i64, Path)), request_body = SchedulePreviewInput, responses((status = 200, body = SchedulePreview)))]
 async fn preview_schedule(
@@ -89,8 +90,7 @@ async fn preview_schedule(
     Path(id): Path<PipelineId>,
     ApiJson(input): ApiJson<SchedulePreviewInput>,
 ) -> ApiResult<Json<SchedulePreview>> {
-    pipelines::get(&state.db, &caller, id).await?;
-    Ok(Json(schedules::preview(&input.schedule, &state.config.scheduler, chrono::Utc::now())?))
+    Ok(Json(schedules::preview_for(&state.db, &caller, id, &input.schedule, &state.config.scheduler).await?))
 }
 
 /// The server's periodic jobs: which replica runs one now, the last and next pass, and the

@@ -5,6 +5,7 @@
 pub mod audit;
 pub mod background_jobs;
 pub mod job_templates;
+pub mod notifications;
 pub mod permissions;
 pub mod pipelines;
 pub mod projects;

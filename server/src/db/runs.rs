@@ -174,8 +174,13 @@ pub async fn page(
     Ok((rows, total.max(0) as u64))
 }
 
+/// Changes a run; a change of its status also leaves an event for the alerts (same
+/// transaction: no status change is missed, none is alerted that did not happen).
 pub async fn update_run(tx: &mut Tx<'_>, pk: i64, changes: &RunChanges) -> Result<(), DbError> {
     with_tx!(tx, |c| diesel::update(runs::table.find(pk)).set(changes).execute(c).await)?;
+    if let Some(status) = &changes.status {
+        super::notifications::run_event(tx, pk, status, super::now()).await?;
+    }
     Ok(())
 }
 

@@ -141,6 +141,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     runs,
     run_tasks,
     schedule_records,
+    run_events,
+    notifications,
+    notification_deliveries,
 );
 
 diesel::table! {
@@ -293,6 +296,43 @@ diesel::table! {
 }
 
 diesel::table! {
+    run_events (id) {
+        id -> BigInt,
+        run_pk -> BigInt,
+        status -> Text,
+        at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    notifications (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        subject -> Text,
+        body -> Text,
+        link -> Text,
+        source -> Text,
+        created_at -> Timestamp,
+        read_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    notification_deliveries (id) {
+        id -> BigInt,
+        notification_id -> BigInt,
+        channel -> Text,
+        target -> Text,
+        state -> Text,
+        attempts -> BigInt,
+        next_at -> Timestamp,
+        last_error -> Text,
+        sent_at -> Nullable<Timestamp>,
+        payload -> Text,
+    }
+}
+
+diesel::table! {
     background_jobs (name) {
         name -> Text,
         next_at -> Timestamp,
@@ -325,6 +365,8 @@ diesel::table! {
 diesel::joinable!(runs -> pipelines (pipeline_id));
 diesel::joinable!(schedule_records -> pipelines (pipeline_id));
 diesel::joinable!(schedule_records -> runs (run_pk));
+diesel::joinable!(run_events -> runs (run_pk));
+diesel::joinable!(notification_deliveries -> notifications (notification_id));
 diesel::joinable!(run_tasks -> runs (run_pk));
 diesel::joinable!(pipelines -> projects (project_id));
 diesel::joinable!(tasks -> pipelines (pipeline_id));

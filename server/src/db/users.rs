@@ -167,3 +167,23 @@ pub async fn set_roles(tx: &mut Tx<'_>, user: UserId, roles: &[RoleId]) -> Resul
     }
     Ok(())
 }
+
+/// Active users among `names`: (id, username, email). Alerts reach only active accounts.
+pub async fn ids_and_emails(tx: &mut Tx<'_>, names: &[String]) -> Result<Vec<(i64, String, Option<String>)>, DbError> {
+    Ok(with_tx!(tx, |c| users::table
+        .filter(users::username.eq_any(names))
+        .filter(users::active.eq(true))
+        .select((users::id, users::username, users::email))
+        .load(c)
+        .await)?)
+}
+
+/// The mail addresses of the active users among `ids`.
+pub async fn emails_of(tx: &mut Tx<'_>, ids: &[i64]) -> Result<Vec<(i64, Option<String>)>, DbError> {
+    Ok(with_tx!(tx, |c| users::table
+        .filter(users::id.eq_any(ids))
+        .filter(users::active.eq(true))
+        .select((users::id, users::email))
+        .load(c)
+        .await)?)
+}

@@ -3,10 +3,12 @@
 
 pub mod access;
 pub mod accounts;
+pub mod alerts;
 pub mod audit_log;
 pub mod debug_shells;
 pub mod job_templates;
 pub mod login;
+pub mod notifications;
 pub mod pipeline_graph;
 pub mod pipeline_tasks;
 pub mod pipeline_transfer;

@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 
 use app::domain::arg_schema::ArgSchema;
 use app::domain::pipeline_rules::{check_dag, check_pipeline_fields, check_task_fields, duplicate_task_names};
-use app::domain::schedule::cursor_after_save;
+use app::domain::schedule::{Stored, cursor_after_save};
 use app::model::{
     FieldError, GraphInput, PipelineFields, PipelineInput, ProjectKind, TaskFields, TaskInput, TemplateVersion, UserId,
 };
@@ -205,8 +205,9 @@ pub async fn save(
         }
         None => rows::insert(tx, &row, caller.user_id.0, row.updated_at).await?,
     };
-    let old_schedule = existing.as_ref().map(|e| super::pipelines::fields_of(e.row).schedule);
-    if let Some(cursor) = cursor_after_save(old_schedule.as_ref(), &fields.schedule, row.updated_at.and_utc()) {
+    let old_schedule = existing.as_ref().map(|e| (super::pipelines::fields_of(e.row).schedule, e.row.schedule_cursor));
+    let old = old_schedule.as_ref().map(|(schedule, cursor)| Stored { schedule, cursor: cursor.map(db::utc) });
+    if let Some(cursor) = cursor_after_save(old, &fields.schedule, row.updated_at.and_utc()) {
         rows::set_schedule_cursor(tx, id, cursor.map(|t| t.naive_utc())).await?;
     }
     let ids: Vec<Option<i64>> = input.tasks.iter().map(|t| t.id.map(|id| id.0)).collect();

@@ -59,6 +59,8 @@ pub async fn copy(db: &Db, caller: &Identity, id: PipelineId, body: PipelineCopy
         fields.name = copy_name(&fields.name);
         fields.expand.demo = false;
         fields.schedule.kind = ScheduleKind::Once;
+        // A copy never catches up on the dates of its original.
+        fields.schedule.catchup_start = None;
         fields.alerts.users.clear();
         for task in &mut input.tasks {
             task.id = None;
@@ -140,6 +142,8 @@ pub async fn import_in(tx: &mut Tx<'_>, caller: &Identity, body: &PipelineImport
         fields.name.clone_from(name);
     }
     fields.expand.demo &= caller.is_admin();
+    // An imported schedule starts from now: an old export never floods with its catch-up.
+    fields.schedule.catchup_start = None;
     let input =
         GraphInput { pipeline: PipelineInput { project_id: body.project_id, fields }, tasks, base_updated_at: None };
     pipeline_graph::save(tx, caller, None, &input).await.map_err(in_document)

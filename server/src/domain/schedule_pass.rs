@@ -44,9 +44,17 @@ pub fn zone_of(timezone: &str, settings: &SchedulerSettings) -> Tz {
 pub async fn pass(db: &Db, engines: &Engines, settings: &SchedulerSettings) -> Result<PassOutcome> {
     let pipelines = records::scheduled_pipelines(&mut db.read().await?.tx()).await?;
     let mut outcome = PassOutcome::default();
-    for row in &pipelines {
+    for listed in &pipelines {
         // One pipeline's trouble (a cluster that is down) must not hold the others.
         let done = async {
+            // Read again: a pass takes a while, and a save since must count (a pause, new tasks).
+            let Some((row, _)) = crate::db::pipelines::by_id(&mut db.read().await?.tx(), listed.id).await? else {
+                return Ok((false, 0));
+            };
+            if !schedule::is_active(&fields_of(&row).schedule) {
+                return Ok((false, 0));
+            }
+            let row = &row;
             if record_due(db, settings, row, Utc::now()).await? {
                 // Still catching up: starting now could start runs that the next dates
                 // supersede at once (keep newest); start once the dates are all there.
@@ -59,7 +67,7 @@ pub async fn pass(db: &Db, engines: &Engines, settings: &SchedulerSettings) -> R
                 outcome.behind |= behind;
                 outcome.started += started;
             }
-            Err(e) => outcome.errors.push(format!("pipeline {}: {}", row.id, why(&e))),
+            Err(e) => outcome.errors.push(format!("pipeline {}: {}", listed.id, why(&e))),
         }
     }
     Ok(outcome)

@@ -5,7 +5,7 @@
 
 use app::domain::cron::parse_cron;
 use app::domain::pagination::PageRequest;
-use app::domain::schedule::{in_range, just_before, ticks_in};
+use app::domain::schedule::{Stored, counted_from, in_range, just_before, ticks_in};
 use app::model::{
     BackgroundJob, Page, PageQuery, PipelineId, RecordState, RunStatus, Schedule, SchedulePreview, ScheduleRecord,
 };
@@ -48,7 +48,29 @@ pub async fn list(db: &Db, caller: &Identity, id: PipelineId, query: PageQuery) 
 }
 
 /// What `schedule` would create if saved now: its catch-up runs and its next dates.
-pub fn preview(schedule: &Schedule, settings: &SchedulerSettings, now: DateTime<Utc>) -> Result<SchedulePreview> {
+/// What saving `schedule` over the pipeline's stored one would create now (see
+/// [`app::domain::schedule::counted_from`]: a save only catches up from a new catch-up start).
+pub async fn preview_for(
+    db: &Db,
+    caller: &Identity,
+    id: PipelineId,
+    schedule: &Schedule,
+    settings: &SchedulerSettings,
+) -> Result<SchedulePreview> {
+    let reached = reach(&mut db.read().await?.tx(), caller, id).await?;
+    let stored = super::pipelines::fields_of(&reached.row).schedule;
+    let now = Utc::now();
+    let old = Stored { schedule: &stored, cursor: reached.row.schedule_cursor.map(db::utc) };
+    preview(schedule, counted_from(old, schedule, now), settings, now)
+}
+
+/// What `schedule` creates when its dates count after `from` (`None`: from now on).
+pub fn preview(
+    schedule: &Schedule,
+    from: Option<DateTime<Utc>>,
+    settings: &SchedulerSettings,
+    now: DateTime<Utc>,
+) -> Result<SchedulePreview> {
     let cron = parse_cron(&schedule.cron).map_err(|e| super::invalid("schedule.cron", e))?;
     if !schedule.timezone.is_empty() && crate::scheduler::settings::zone_named(&schedule.timezone).is_none() {
         return Err(super::invalid("schedule.timezone", "is not an IANA time zone like Europe/Berlin"));
@@ -57,8 +79,8 @@ pub fn preview(schedule: &Schedule, settings: &SchedulerSettings, now: DateTime<
         return Err(super::invalid("schedule.catchup_start", "must be between 1970 and 2199"));
     }
     let tz = zone_of(&schedule.timezone, settings);
-    let catchup = match schedule.catchup_start {
-        Some(start) => ticks_in(&cron, &tz, just_before(start), now, PREVIEW_LIMIT),
+    let catchup = match from {
+        Some(from) => ticks_in(&cron, &tz, from, now, PREVIEW_LIMIT),
         None => Vec::new(),
     };
     let next = ticks_in(&cron, &tz, now, now + chrono::Duration::days(3660), 5);
@@ -66,8 +88,9 @@ pub fn preview(schedule: &Schedule, settings: &SchedulerSettings, now: DateTime<
     let more = if catchup.len() >= PREVIEW_LIMIT { "at least " } else { "" };
     let summary = match (catchup.first(), catchup.last()) {
         (Some(first), Some(last)) => format!(
-            "this creates {more}{} runs from {} to {}, at most {} per pass of the scheduler",
+            "this creates {more}{} {} from {} to {}, at most {} per pass of the scheduler",
             catchup.len(),
+            if catchup.len() == 1 { "run" } else { "runs" },
             at(first),
             at(last),
             settings.catchup_cap

@@ -175,6 +175,7 @@ impl TestApp {
             host_shells: true,
             sandbox: Default::default(),
             scheduler: Default::default(),
+            alerts: Default::default(),
             auth: AuthConfig {
                 primary: LoginMethod::Password,
                 enabled: vec![LoginMethod::Password],
