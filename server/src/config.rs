@@ -195,6 +195,11 @@ struct FileConfig {
     smtp_url: Option<String>,
     smtp_from: Option<String>,
     delivery_retry_ms: Option<String>,
+    housekeeping_ms: Option<String>,
+    retain_runs_days: Option<String>,
+    retain_audit_days: Option<String>,
+    retain_notifications_days: Option<String>,
+    cluster_keep_minutes: Option<String>,
 }
 
 impl Config {
@@ -300,6 +305,11 @@ impl Config {
             tick_ms: pick("CUBIST_SCHEDULER_TICK_MS", file.scheduler_tick_ms),
             timezone: pick("CUBIST_TIMEZONE", file.timezone),
             catchup_cap: pick("CUBIST_CATCHUP_CAP", file.catchup_cap),
+            housekeeping_ms: pick("CUBIST_HOUSEKEEPING_MS", file.housekeeping_ms),
+            retain_runs_days: pick("CUBIST_RETAIN_RUNS_DAYS", file.retain_runs_days),
+            retain_audit_days: pick("CUBIST_RETAIN_AUDIT_DAYS", file.retain_audit_days),
+            retain_notifications_days: pick("CUBIST_RETAIN_NOTIFICATIONS_DAYS", file.retain_notifications_days),
+            cluster_keep_minutes: pick("CUBIST_CLUSTER_KEEP_MINUTES", file.cluster_keep_minutes),
         })
         .map_err(|(variable, problem)| bad(variable, problem))?;
         let alerts = crate::alerts::settings::parse(crate::alerts::settings::AlertVars {

@@ -13,7 +13,7 @@ use cubist_kube::argo::Workflow;
 use cubist_kube::clusters::{ClusterSettings, Source};
 use cubist_kube::testenv;
 use k8s_openapi::api::core::v1::{Pod, ServiceAccount};
-use kube::api::{DeleteParams, ListParams, PostParams};
+use kube::api::{ListParams, PostParams};
 use kube::{Api, Client as KubeClient};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -37,6 +37,15 @@ async fn plane_namespace(prefix: &str) -> (KubeClient, String) {
 /// A server whose clusters are `local` (the default) and `testenv`, the test plane; a
 /// namespace of the plane for this test with the service account pipeline pods run as.
 async fn setup(backend: Backend, prefix: &str) -> (TestApp, KubeClient, String) {
+    setup_with(backend, prefix, |_| {}).await
+}
+
+/// [`setup`], with more settings of the server.
+async fn setup_with(
+    backend: Backend,
+    prefix: &str,
+    adjust: impl FnOnce(&mut server::config::Config),
+) -> (TestApp, KubeClient, String) {
     let (kube, namespace) = plane_namespace(prefix).await;
     let plane = testenv::shared().unwrap();
     let kubeconfig = plane.kubeconfig.clone();
@@ -46,6 +55,7 @@ async fn setup(backend: Backend, prefix: &str) -> (TestApp, KubeClient, String) 
             name: "testenv".into(),
             source: Source::Kubeconfig { path: kubeconfig, context: None },
         }];
+        adjust(c);
     })
     .await;
     (app, kube, namespace)
@@ -98,7 +108,13 @@ async fn workflows_of(kube: &KubeClient, namespace: &str, run_id: &str) -> Vec<W
 on_both_databases!(a_pipeline_runs_on_the_cluster_and_its_logs_outlive_its_pods, runs_to_the_end);
 
 async fn runs_to_the_end(backend: Backend) {
-    let (app, kube, namespace) = setup(backend, "cluster-run").await;
+    // The housekeeping removes a finished run's Workflow and pods at once.
+    let (app, kube, namespace) = setup_with(backend, "cluster-run", |c| {
+        c.scheduler.tick = Duration::from_millis(100);
+        c.scheduler.housekeeping = Duration::from_millis(200);
+        c.scheduler.cluster_keep = Duration::ZERO;
+    })
+    .await;
     let admin = app.admin().await;
     let id = pipeline_on("testenv", &admin, &namespace, &["fetch", "train"]).await;
     let run_id = common::runs::start(&admin, id).await;
@@ -115,16 +131,15 @@ async fn runs_to_the_end(backend: Backend) {
     }
     assert!(task(&detail, "fetch")["finished_at"].as_str() <= task(&detail, "train")["started_at"].as_str());
 
-    // The Workflow and its pods go; what they printed stays readable in Cubist.
-    let workflows = Api::<Workflow>::namespaced(kube.clone(), &namespace);
-    workflows.delete_collection(&DeleteParams::default(), &ListParams::default()).await.unwrap();
-    Api::<Pod>::namespaced(kube.clone(), &namespace)
-        .delete_collection(
-            &DeleteParams { grace_period_seconds: Some(0), ..DeleteParams::default() },
-            &ListParams::default(),
-        )
-        .await
-        .unwrap();
+    // The housekeeping removes the Workflow and its pods; what they printed stays readable.
+    let pods = Api::<Pod>::namespaced(kube.clone(), &namespace);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !workflows_of(&kube, &namespace, &run_id).await.is_empty()
+        || !pods.list(&ListParams::default()).await.unwrap().items.is_empty()
+    {
+        assert!(Instant::now() < deadline, "the finished run's Workflow and pods were not removed");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
     for name in ["fetch", "train"] {
         let (status, log) = admin.get(&format!("/api/v1/runs/{run_id}/tasks/{name}/logs")).await;
         assert_eq!(status, StatusCode::OK);

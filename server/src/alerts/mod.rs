@@ -29,11 +29,27 @@ pub fn signature(secret: &str, body: &[u8]) -> String {
     hex::encode(mac.finalize().into_bytes())
 }
 
+/// Why a try failed: worth trying again (the receiver is down, busy or slow) or not (it
+/// refused the message itself).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    Again(String),
+    Permanent(String),
+}
+
+impl Refusal {
+    pub fn message(&self) -> &str {
+        match self {
+            Self::Again(m) | Self::Permanent(m) => m,
+        }
+    }
+}
+
 /// The ways out, made once.
 #[derive(Clone)]
 pub struct Senders {
     settings: AlertSettings,
-    http: reqwest::Client,
+    http: Option<reqwest::Client>,
     smtp: Option<AsyncSmtpTransport<Tokio1Executor>>,
 }
 
@@ -46,7 +62,11 @@ impl Senders {
                 .ok()
                 .map(|b| b.timeout(Some(TRY_LIMIT)).build())
         });
-        let http = reqwest::Client::builder().timeout(TRY_LIMIT).build().unwrap_or_default();
+        let http = reqwest::Client::builder()
+            .timeout(TRY_LIMIT)
+            .build()
+            .inspect_err(|e| tracing::warn!(error = %e, "no HTTP client for the webhook"))
+            .ok();
         Self { settings, http, smtp }
     }
 
@@ -55,13 +75,12 @@ impl Senders {
     }
 
     /// Posts `body` (JSON) to the webhook.
-    pub async fn post(&self, delivery: i64, body: &str) -> Result<(), String> {
-        let Some(hook) = &self.settings.webhook else {
-            return Err("no webhook is configured any more".into());
+    pub async fn post(&self, delivery: i64, body: &str) -> Result<(), Refusal> {
+        let (Some(hook), Some(http)) = (&self.settings.webhook, &self.http) else {
+            return Err(Refusal::Permanent("no webhook is configured any more".into()));
         };
         let signed = format!("sha256={}", signature(&hook.secret, body.as_bytes()));
-        let sent = self
-            .http
+        let sent = http
             .post(&hook.url)
             .header(reqwest::header::CONTENT_TYPE, "application/json")
             .header(SIGNATURE_HEADER, signed)
@@ -70,28 +89,36 @@ impl Senders {
             .send()
             .await
             // Without the URL: it may hold a token.
-            .map_err(|e| format!("the webhook did not answer: {}", e.without_url()))?;
-        match sent.status() {
-            status if status.is_success() => Ok(()),
-            status => Err(format!("the webhook answered {status}")),
+            .map_err(|e| Refusal::Again(format!("the webhook did not answer: {}", e.without_url())))?;
+        let status = sent.status();
+        let answer = format!("the webhook answered {status}");
+        match status.as_u16() {
+            200..=299 => Ok(()),
+            408 | 429 => Err(Refusal::Again(answer)),
+            400..=499 => Err(Refusal::Permanent(answer)),
+            _ => Err(Refusal::Again(answer)),
         }
     }
 
     /// Mails `subject` and `text` to `to`.
-    pub async fn mail(&self, to: &str, subject: &str, text: &str) -> Result<(), String> {
+    pub async fn mail(&self, to: &str, subject: &str, text: &str) -> Result<(), Refusal> {
         let (Some(transport), Some(smtp)) = (&self.smtp, &self.settings.smtp) else {
-            return Err("no SMTP relay is configured any more".into());
+            return Err(Refusal::Permanent("no SMTP relay is configured any more".into()));
         };
-        let from = smtp.from.parse().map_err(|e| format!("the sender address is not valid: {e}"))?;
-        let to = to.parse().map_err(|e| format!("the address {to} is not valid: {e}"))?;
+        let bad = |what: String| Refusal::Permanent(what);
+        let from = smtp.from.parse().map_err(|e| bad(format!("the sender address is not valid: {e}")))?;
+        let to = to.parse().map_err(|e| bad(format!("the address {to} is not valid: {e}")))?;
         let message = Message::builder()
             .from(from)
             .to(to)
             .subject(subject)
             .header(ContentType::TEXT_PLAIN)
             .body(text.to_owned())
-            .map_err(|e| format!("the mail cannot be made: {e}"))?;
-        transport.send(message).await.map(drop).map_err(|e| format!("the SMTP relay refused the mail: {e}"))
+            .map_err(|e| bad(format!("the mail cannot be made: {e}")))?;
+        transport.send(message).await.map(drop).map_err(|e| {
+            let message = format!("the SMTP relay refused the mail: {e}");
+            if e.is_permanent() { Refusal::Permanent(message) } else { Refusal::Again(message) }
+        })
     }
 }
 

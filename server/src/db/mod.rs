@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod background_jobs;
+pub mod housekeeping;
 pub mod job_templates;
 pub mod notifications;
 pub mod permissions;

@@ -2,7 +2,7 @@
 //! inbox) and `notification_deliveries` (webhook and email, retried until sent).
 
 use app::domain::pagination::PageRequest;
-use app::model::{Channel, DeliveryState};
+use app::model::DeliveryState;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
@@ -92,24 +92,34 @@ pub async fn notify(tx: &mut Tx<'_>, new: &NewNotification<'_>) -> Result<Option
         .optional())?)
 }
 
-/// Plans a delivery of a notification.
-pub async fn deliver(
-    tx: &mut Tx<'_>,
-    notification: i64,
-    channel: Channel,
-    target: &str,
-    payload: &str,
-    now: NaiveDateTime,
-) -> Result<(), DbError> {
+/// A delivery to plan.
+#[derive(Debug, Insertable)]
+#[diesel(table_name = notification_deliveries)]
+pub struct NewDelivery<'a> {
+    /// The receiver's message (mail), none for the webhook.
+    pub notification_id: Option<i64>,
+    /// What it is about (`run:<pk>:<status>`): once per channel and target.
+    pub source: &'a str,
+    pub channel: &'a str,
+    pub target: &'a str,
+    pub subject: &'a str,
+    /// The mail's body, or the webhook's JSON.
+    pub text: &'a str,
+    pub state: &'a str,
+    pub next_at: NaiveDateTime,
+    pub created_at: NaiveDateTime,
+}
+
+/// Plans a delivery unless the same one is planned already.
+pub async fn deliver(tx: &mut Tx<'_>, new: &NewDelivery<'_>) -> Result<(), DbError> {
     with_tx!(tx, |c| diesel::insert_into(notification_deliveries::table)
-        .values((
-            notification_deliveries::notification_id.eq(notification),
-            notification_deliveries::channel.eq(channel.as_str()),
-            notification_deliveries::target.eq(target),
-            notification_deliveries::state.eq(DeliveryState::Pending.as_str()),
-            notification_deliveries::next_at.eq(now),
-            notification_deliveries::payload.eq(payload),
+        .values(new)
+        .on_conflict((
+            notification_deliveries::channel,
+            notification_deliveries::target,
+            notification_deliveries::source
         ))
+        .do_nothing()
         .execute(c)
         .await)?;
     Ok(())
@@ -132,29 +142,28 @@ pub struct NotificationRow {
 #[diesel(table_name = notification_deliveries)]
 pub struct DeliveryRow {
     pub id: i64,
-    pub notification_id: i64,
+    pub notification_id: Option<i64>,
+    pub source: String,
     pub channel: String,
     pub target: String,
+    pub subject: String,
+    pub text: String,
     pub state: String,
     pub attempts: i64,
     pub next_at: NaiveDateTime,
     pub last_error: String,
     pub sent_at: Option<NaiveDateTime>,
-    pub payload: String,
+    pub created_at: NaiveDateTime,
 }
 
-/// A delivery with its notification.
-pub type DeliveryWithNotification = (DeliveryRow, NotificationRow);
-
 /// Pending deliveries due by `now`, oldest first.
-pub async fn due(tx: &mut Tx<'_>, now: NaiveDateTime, limit: i64) -> Result<Vec<DeliveryWithNotification>, DbError> {
+pub async fn due(tx: &mut Tx<'_>, now: NaiveDateTime, limit: i64) -> Result<Vec<DeliveryRow>, DbError> {
     Ok(with_tx!(tx, |c| notification_deliveries::table
-        .inner_join(notifications::table)
         .filter(notification_deliveries::state.eq(DeliveryState::Pending.as_str()))
         .filter(notification_deliveries::next_at.le(now))
         .order(notification_deliveries::next_at)
         .limit(limit)
-        .select((DeliveryRow::as_select(), NotificationRow::as_select()))
+        .select(DeliveryRow::as_select())
         .load(c)
         .await)?)
 }
@@ -187,14 +196,13 @@ pub async fn settle(tx: &mut Tx<'_>, id: i64, settled: &Settled<'_>) -> Result<(
 }
 
 /// A page of deliveries, newest first, and how many there are.
-pub async fn deliveries(tx: &mut Tx<'_>, page: PageRequest) -> Result<(Vec<DeliveryWithNotification>, i64), DbError> {
+pub async fn deliveries(tx: &mut Tx<'_>, page: PageRequest) -> Result<(Vec<DeliveryRow>, i64), DbError> {
     let total = with_tx!(tx, |c| notification_deliveries::table.count().get_result(c).await)?;
     let items = with_tx!(tx, |c| notification_deliveries::table
-        .inner_join(notifications::table)
         .order(notification_deliveries::id.desc())
         .offset(page.offset())
         .limit(page.limit())
-        .select((DeliveryRow::as_select(), NotificationRow::as_select()))
+        .select(DeliveryRow::as_select())
         .load(c)
         .await)?;
     Ok((items, total))

@@ -33,6 +33,8 @@ pub struct RunRow {
     pub namespace: String,
     /// The execution date of a scheduled run.
     pub execution_date: Option<NaiveDateTime>,
+    /// When the objects of a finished run on a cluster were removed.
+    pub cleared_at: Option<NaiveDateTime>,
 }
 
 /// A run with its pipeline's name.
@@ -174,11 +176,18 @@ pub async fn page(
     Ok((rows, total.max(0) as u64))
 }
 
-/// Changes a run; a change of its status also leaves an event for the alerts (same
-/// transaction: no status change is missed, none is alerted that did not happen).
+/// Changes a run; a change of its status also leaves an event for the alerts (call it in a
+/// transaction: no status change is missed, none is alerted that did not happen). A run
+/// that is gone is left alone.
 pub async fn update_run(tx: &mut Tx<'_>, pk: i64, changes: &RunChanges) -> Result<(), DbError> {
-    with_tx!(tx, |c| diesel::update(runs::table.find(pk)).set(changes).execute(c).await)?;
-    if let Some(status) = &changes.status {
+    let before: Option<String> = match &changes.status {
+        Some(_) => with_tx!(tx, |c| runs::table.find(pk).select(runs::status).first(c).await.optional())?,
+        None => None,
+    };
+    let changed = with_tx!(tx, |c| diesel::update(runs::table.find(pk)).set(changes).execute(c).await)?;
+    if let (Some(status), Some(before), 1) = (&changes.status, before, changed)
+        && *status != before
+    {
         super::notifications::run_event(tx, pk, status, super::now()).await?;
     }
     Ok(())

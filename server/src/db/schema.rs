@@ -279,6 +279,7 @@ diesel::table! {
         cluster -> Text,
         namespace -> Text,
         execution_date -> Nullable<Timestamp>,
+        cleared_at -> Nullable<Timestamp>,
     }
 }
 
@@ -320,15 +321,18 @@ diesel::table! {
 diesel::table! {
     notification_deliveries (id) {
         id -> BigInt,
-        notification_id -> BigInt,
+        notification_id -> Nullable<BigInt>,
+        source -> Text,
         channel -> Text,
         target -> Text,
+        subject -> Text,
+        text -> Text,
         state -> Text,
         attempts -> BigInt,
         next_at -> Timestamp,
         last_error -> Text,
         sent_at -> Nullable<Timestamp>,
-        payload -> Text,
+        created_at -> Timestamp,
     }
 }
 

@@ -10,8 +10,8 @@ use app::model::{Channel, DeliveryState, RunStatus, WebhookPayload};
 use chrono::NaiveDateTime;
 
 use super::Result;
-use crate::alerts::Senders;
-use crate::db::notifications::{self as rows, EventRow, NewNotification, Settled};
+use crate::alerts::{Refusal, Senders};
+use crate::db::notifications::{self as rows, EventRow, NewDelivery, NewNotification, Settled};
 use crate::db::{self, Db, users};
 use crate::transaction;
 
@@ -57,19 +57,42 @@ fn alert_of(event: &EventRow, status: RunStatus, public_url: Option<&str>) -> Al
     Alert { subject, body, link, payload }
 }
 
-/// Turns pending run events into notifications and deliveries; returns how many
-/// notifications were made.
-pub async fn notify(db: &Db, senders: &Senders, public_url: Option<&str>) -> Result<usize> {
+/// A delivery of `alert` to plan.
+fn planned<'a>(
+    source: &'a str,
+    alert: &'a Alert,
+    notification_id: Option<i64>,
+    (channel, target): (Channel, &'a str),
+    text: &'a str,
+    now: NaiveDateTime,
+) -> NewDelivery<'a> {
+    NewDelivery {
+        notification_id,
+        source,
+        channel: channel.as_str(),
+        target,
+        subject: &alert.subject,
+        text,
+        state: DeliveryState::Pending.as_str(),
+        next_at: now,
+        created_at: now,
+    }
+}
+
+/// Turns pending run events into notifications and deliveries; `true` when more events
+/// are waiting than one pass takes.
+pub async fn notify(db: &Db, senders: &Senders, public_url: Option<&str>) -> Result<bool> {
     let events = rows::events(&mut db.read().await?.tx(), EVENTS_PER_PASS).await?;
     if events.is_empty() {
-        return Ok(0);
+        return Ok(false);
     }
+    let more = events.len() as i64 == EVENTS_PER_PASS;
     let names: BTreeSet<String> =
         events.iter().flat_map(|e| e.alert_users.split(',').filter(|u| !u.is_empty()).map(str::to_owned)).collect();
     let settings = senders.settings().clone();
     let now = db::now();
     let mut conn = db.write().await?;
-    let made = transaction!(&mut conn, |tx| {
+    transaction!(&mut conn, |tx| {
         let names: Vec<String> = names.into_iter().collect();
         let by_name: HashMap<String, (i64, Option<String>)> =
             users::ids_and_emails(tx, &names).await?.into_iter().map(|(id, name, email)| (name, (id, email))).collect();
@@ -94,7 +117,7 @@ pub async fn notify(db: &Db, senders: &Senders, public_url: Option<&str>) -> Res
                 }
             }
             let source = format!("run:{}:{}", event.run_pk, status.as_str());
-            let mut first = None;
+            let mail_text = format!("{}\n\n{}", alert.body, alert.link);
             for (user, email) in receivers {
                 let new = NewNotification {
                     user_id: user,
@@ -106,21 +129,24 @@ pub async fn notify(db: &Db, senders: &Senders, public_url: Option<&str>) -> Res
                 };
                 let Some(id) = rows::notify(tx, &new).await? else { continue };
                 made += 1;
-                first.get_or_insert(id);
                 if let (Some(_), Some(address)) = (&settings.smtp, email.filter(|e| !e.is_empty())) {
-                    rows::deliver(tx, id, Channel::Email, &address, "", now).await?;
+                    rows::deliver(tx, &planned(&source, &alert, Some(id), (Channel::Email, &address), &mail_text, now))
+                        .await?;
                 }
             }
-            if let (Some(hook), Some(first)) = (&settings.webhook, first) {
+            // The webhook hears of the alert once, whoever receives it.
+            if let Some(hook) = &settings.webhook {
                 let payload = serde_json::to_string(&alert.payload).unwrap_or_default();
-                rows::deliver(tx, first, Channel::Webhook, &hook.url, &payload, now).await?;
+                rows::deliver(tx, &planned(&source, &alert, None, (Channel::Webhook, &hook.url), &payload, now))
+                    .await?;
             }
         }
         let ids: Vec<i64> = events.iter().map(|e| e.id).collect();
         rows::forget_events(tx, &ids).await?;
-        Ok::<_, super::Error>(made)
+        tracing::debug!(notifications = made, events = ids.len(), "alerts made");
+        Ok::<_, super::Error>(())
     })?;
-    Ok(made)
+    Ok(more)
 }
 
 /// When a delivery that failed `tries` times is tried next.
@@ -129,27 +155,41 @@ fn next_try(now: NaiveDateTime, retry: std::time::Duration, tries: i64) -> Naive
     now + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::hours(1))
 }
 
+/// How long one pass may spend delivering: the rest waits for the next pass, so a channel
+/// that is down never holds the job long.
+const PASS_BUDGET: std::time::Duration = std::time::Duration::from_secs(30);
+/// How long one try may take, whole (lettre's own limit is per step of the exchange).
+const TRY_LIMIT: std::time::Duration = std::time::Duration::from_secs(15);
+
 /// Tries the deliveries that are due; returns the errors of this pass.
 pub async fn deliver(db: &Db, senders: &Senders) -> Result<Vec<String>> {
     let due = rows::due(&mut db.read().await?.tx(), db::now(), DELIVERIES_PER_PASS).await?;
+    let started = std::time::Instant::now();
     let mut errors = Vec::new();
-    for (delivery, notification) in due {
-        let sent = match Channel::parse(&delivery.channel) {
-            Some(Channel::Webhook) => senders.post(delivery.id, &delivery.payload).await,
-            Some(Channel::Email) => {
-                let text = format!("{}\n\n{}", notification.body, notification.link);
-                senders.mail(&delivery.target, &notification.subject, &text).await
+    for delivery in due {
+        if started.elapsed() > PASS_BUDGET {
+            break;
+        }
+        let attempt = async {
+            match Channel::parse(&delivery.channel) {
+                Some(Channel::Webhook) => senders.post(delivery.id, &delivery.text).await,
+                Some(Channel::Email) => senders.mail(&delivery.target, &delivery.subject, &delivery.text).await,
+                None => Err(Refusal::Permanent(format!("unknown channel {}", delivery.channel))),
             }
-            None => Err(format!("unknown channel {}", delivery.channel)),
         };
+        let sent = tokio::time::timeout(TRY_LIMIT, attempt)
+            .await
+            .unwrap_or_else(|_| Err(Refusal::Again(format!("no answer within {} s", TRY_LIMIT.as_secs()))));
         let now = db::now();
         let tries = delivery.attempts + 1;
         let settled = match &sent {
             Ok(()) => Settled { state: DeliveryState::Sent, error: "", next_at: now, sent_at: Some(now) },
-            Err(e) => {
-                errors.push(format!("delivery {}: {e}", delivery.id));
-                let state = if tries >= MAX_TRIES { DeliveryState::Failed } else { DeliveryState::Pending };
-                Settled { state, error: e, next_at: next_try(now, senders.settings().retry, tries - 1), sent_at: None }
+            Err(refusal) => {
+                errors.push(format!("delivery {}: {}", delivery.id, refusal.message()));
+                let last = tries >= MAX_TRIES || matches!(refusal, Refusal::Permanent(_));
+                let state = if last { DeliveryState::Failed } else { DeliveryState::Pending };
+                let next_at = next_try(now, senders.settings().retry, tries - 1);
+                Settled { state, error: refusal.message(), next_at, sent_at: None }
             }
         };
         let mut conn = db.write().await?;

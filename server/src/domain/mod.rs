@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod alerts;
 pub mod audit_log;
 pub mod debug_shells;
+pub mod housekeeping;
 pub mod job_templates;
 pub mod login;
 pub mod notifications;

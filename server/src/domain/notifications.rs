@@ -67,13 +67,13 @@ pub async fn deliveries(db: &Db, query: PageQuery) -> Result<Page<Delivery>> {
     let (items, total) = rows::deliveries(&mut db.read().await?.tx(), page).await?;
     let items = items
         .into_iter()
-        .map(|(d, n)| {
+        .map(|d| {
             let channel = Channel::parse(&d.channel).unwrap_or(Channel::Webhook);
             Delivery {
                 id: d.id,
                 target: if channel == Channel::Webhook { host_of(&d.target) } else { d.target },
                 channel,
-                subject: n.subject,
+                subject: d.subject,
                 state: DeliveryState::parse(&d.state).unwrap_or(DeliveryState::Pending),
                 attempts: u32::try_from(d.attempts).unwrap_or(0),
                 last_error: d.last_error,

@@ -120,7 +120,7 @@ pub(super) async fn clear(db: &Db, engines: &Engines, old: Vec<RunRow>) -> Resul
         engines.clear(&at, &run.run_id).await;
         let mut conn = db.write().await?;
         let changes = RunChanges { status: Some(RunStatus::Deleted.as_str().into()), ..RunChanges::default() };
-        rows::update_run(&mut conn.tx(), run.id, &changes).await?;
+        transaction!(&mut conn, |tx| rows::update_run(tx, run.id, &changes).await)?;
     }
     Ok(())
 }

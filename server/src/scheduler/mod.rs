@@ -16,7 +16,7 @@ pub use settings::SchedulerSettings;
 
 use crate::alerts::Senders;
 use crate::db::{self, Db, background_jobs as jobs};
-use crate::domain::{alerts, schedule_pass};
+use crate::domain::{alerts, housekeeping, schedule_pass};
 use crate::engine::executor::Engines;
 use crate::transaction;
 
@@ -27,15 +27,26 @@ pub enum Job {
     Schedules,
     /// Turns run events into notifications and delivers them.
     Alerts,
+    /// Removes finished runs' cluster objects and rows past their retention.
+    Housekeeping,
 }
 
 impl Job {
-    pub const ALL: [Job; 2] = [Job::Schedules, Job::Alerts];
+    pub const ALL: [Job; 3] = [Job::Schedules, Job::Alerts, Job::Housekeeping];
 
     pub fn name(self) -> &'static str {
         match self {
             Self::Schedules => "schedules",
             Self::Alerts => "alerts",
+            Self::Housekeeping => "housekeeping",
+        }
+    }
+
+    /// The wait between passes.
+    fn every(self, settings: &SchedulerSettings) -> Duration {
+        match self {
+            Self::Schedules | Self::Alerts => settings.tick,
+            Self::Housekeeping => settings.housekeeping,
         }
     }
 }
@@ -71,25 +82,30 @@ fn after(now: NaiveDateTime, wait: Duration) -> NaiveDateTime {
 }
 
 impl Worker {
-    /// Starts the jobs of this replica.
+    /// Starts the jobs of this replica, each in a task of its own (a slow channel of the
+    /// alerts never holds the schedules).
     pub fn start(self) {
-        tokio::spawn(async move {
-            let owner = replica_name();
-            loop {
-                let mut again = false;
-                for job in Job::ALL {
-                    match self.tick(job, &owner).await {
-                        Ok(more) => again |= more,
-                        Err(e) => tracing::warn!(job = job.name(), error = %e, "a job could not reach the database"),
+        let worker = std::sync::Arc::new(self);
+        let owner: std::sync::Arc<str> = replica_name().into();
+        for job in Job::ALL {
+            let (worker, owner) = (worker.clone(), owner.clone());
+            tokio::spawn(async move {
+                loop {
+                    let again = match worker.tick(job, &owner).await {
+                        Ok(more) => more,
+                        Err(e) => {
+                            tracing::warn!(job = job.name(), error = %e, "a job could not reach the database");
+                            false
+                        }
+                    };
+                    if !again {
+                        // Jitter: replicas do not fall into step, so any of them takes the next pass.
+                        let jitter = rand::Rng::gen_range(&mut rand::thread_rng(), 0.5..1.5);
+                        tokio::time::sleep(worker.settings.tick.mul_f64(jitter)).await;
                     }
                 }
-                if !again {
-                    // Jitter: replicas do not fall into step, so any of them takes the next pass.
-                    let jitter = rand::Rng::gen_range(&mut rand::thread_rng(), 0.5..1.5);
-                    tokio::time::sleep(self.settings.tick.mul_f64(jitter)).await;
-                }
-            }
-        });
+            });
+        }
     }
 
     async fn pass(&self, job: Job) -> Result<Outcome, crate::domain::Error> {
@@ -99,9 +115,16 @@ impl Worker {
                 Ok(Outcome { behind: done.behind, errors: done.errors })
             }
             Job::Alerts => {
-                let made = alerts::notify(&self.db, &self.senders, self.public_url.as_deref()).await?;
+                let more = alerts::notify(&self.db, &self.senders, self.public_url.as_deref()).await?;
                 let errors = alerts::deliver(&self.db, &self.senders).await?;
-                Ok(Outcome { behind: made > 0 && errors.is_empty(), errors })
+                Ok(Outcome { behind: more, errors })
+            }
+            Job::Housekeeping => {
+                let swept = housekeeping::pass(&self.db, &self.engines, &self.settings).await?;
+                if swept.cluster_runs + swept.runs + swept.records + swept.audit + swept.notifications > 0 {
+                    tracing::info!(?swept, "housekeeping removed finished work");
+                }
+                Ok(Outcome { behind: swept.more && swept.errors.is_empty(), errors: swept.errors })
             }
         }
     }
@@ -125,7 +148,7 @@ impl Worker {
             Ok(_) => 0,
             Err(_) => jobs::get(&mut self.db.read().await?.tx(), name).await?.map_or(0, |j| j.failures) + 1,
         };
-        let tick = self.settings.tick;
+        let tick = job.every(&self.settings);
         let (next, error) = match &outcome {
             Ok(done) => {
                 if !done.errors.is_empty() {

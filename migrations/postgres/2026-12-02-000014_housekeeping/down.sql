@@ -1,0 +1,4 @@
+DROP INDEX schedule_records_date;
+DROP INDEX notifications_created;
+DROP INDEX runs_cluster_uncleared;
+ALTER TABLE runs DROP COLUMN cleared_at;
