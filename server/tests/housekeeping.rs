@@ -70,7 +70,9 @@ async fn retention(backend: Backend) {
         created_at: long_ago,
     };
     let mut conn = app.state.db.write().await.unwrap();
-    server::db::runs::insert(&mut conn.tx(), &old_run, Vec::new()).await.unwrap();
+    let old_pk = server::db::runs::insert(&mut conn.tx(), &old_run, Vec::new()).await.unwrap();
+    let ended = server::db::runs::RunChanges { finished_at: Some(Some(long_ago)), ..Default::default() };
+    server::db::runs::update_run(&mut conn.tx(), old_pk, &ended).await.unwrap();
     server::db::audit::insert(&mut conn.tx(), &audit).await.unwrap();
     server::db::notifications::notify(&mut conn.tx(), &old_message).await.unwrap();
     drop(conn);

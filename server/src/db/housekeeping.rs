@@ -19,15 +19,18 @@ fn active() -> [&'static str; 2] {
     [RunStatus::Pending.as_str(), RunStatus::Running.as_str()]
 }
 
-/// Runs on clusters that ended before `cutoff` and still have their objects there.
+/// Runs on clusters that ended before `cutoff` and still have their objects there (but
+/// those whose cluster is to be tried again later than `now`).
 pub async fn uncleared_cluster_runs(
     tx: &mut Tx<'_>,
     cutoff: NaiveDateTime,
+    now: NaiveDateTime,
     limit: i64,
 ) -> Result<Vec<RunRow>, DbError> {
     Ok(with_tx!(tx, |c| runs::table
         .filter(runs::cluster.ne(LOCAL))
         .filter(runs::cleared_at.is_null())
+        .filter(runs::cleanup_after.is_null().or(runs::cleanup_after.lt(now)))
         .filter(runs::finished_at.lt(cutoff))
         .filter(runs::status.ne_all(active()))
         .order(runs::finished_at)
@@ -43,16 +46,42 @@ pub async fn mark_cleared(tx: &mut Tx<'_>, pk: i64, now: NaiveDateTime) -> Resul
     Ok(())
 }
 
-/// Ended runs created before `cutoff`, oldest first.
-pub async fn old_runs(tx: &mut Tx<'_>, cutoff: NaiveDateTime, limit: i64) -> Result<Vec<RunRow>, DbError> {
+/// Runs that ended before `cutoff`, oldest first (but those whose cluster is to be tried
+/// again later than `now`).
+pub async fn old_runs(
+    tx: &mut Tx<'_>,
+    cutoff: NaiveDateTime,
+    now: NaiveDateTime,
+    limit: i64,
+) -> Result<Vec<RunRow>, DbError> {
     Ok(with_tx!(tx, |c| runs::table
-        .filter(runs::created_at.lt(cutoff))
+        .filter(runs::finished_at.lt(cutoff))
         .filter(runs::status.ne_all(active()))
-        .order(runs::created_at)
+        .filter(runs::cleanup_after.is_null().or(runs::cleanup_after.lt(now)))
+        .order(runs::finished_at)
         .limit(limit)
         .select(RunRow::as_select())
         .load(c)
         .await)?)
+}
+
+/// Whether run `pk` is still there under `run_id` and ended (a single task's run id is
+/// reused by its next run, which replaces the row).
+pub async fn still_ended(tx: &mut Tx<'_>, pk: i64, run_id: &str) -> Result<bool, DbError> {
+    let found: i64 = with_tx!(tx, |c| runs::table
+        .filter(runs::id.eq(pk))
+        .filter(runs::run_id.eq(run_id))
+        .filter(runs::status.ne_all(active()))
+        .count()
+        .get_result(c)
+        .await)?;
+    Ok(found == 1)
+}
+
+/// Leaves run `pk` alone until `after` (its cluster did not answer).
+pub async fn defer(tx: &mut Tx<'_>, pk: i64, after: NaiveDateTime) -> Result<(), DbError> {
+    with_tx!(tx, |c| diesel::update(runs::table.find(pk)).set(runs::cleanup_after.eq(after)).execute(c).await)?;
+    Ok(())
 }
 
 /// Deletes runs (their tasks, events and the links of their schedule records go with them).
@@ -62,11 +91,14 @@ pub async fn delete_runs(tx: &mut Tx<'_>, pks: &[i64]) -> Result<(), DbError> {
     Ok(())
 }
 
-/// Deletes up to [`BATCH`] schedule records of dates before `cutoff` that no longer wait.
+/// Deletes up to [`BATCH`] schedule records made before `cutoff` that no longer wait and
+/// whose run (if any) has ended.
 pub async fn delete_old_records(tx: &mut Tx<'_>, cutoff: NaiveDateTime) -> Result<usize, DbError> {
     let old: Vec<i64> = with_tx!(tx, |c| schedule_records::table
-        .filter(schedule_records::execution_date.lt(cutoff))
+        .left_join(runs::table)
+        .filter(schedule_records::created_at.lt(cutoff))
         .filter(schedule_records::state.ne(RecordState::Waiting.as_str()))
+        .filter(runs::status.is_null().or(runs::status.ne_all(active())))
         .select(schedule_records::id)
         .limit(BATCH)
         .load(c)

@@ -35,6 +35,8 @@ pub struct RunRow {
     pub execution_date: Option<NaiveDateTime>,
     /// When the objects of a finished run on a cluster were removed.
     pub cleared_at: Option<NaiveDateTime>,
+    /// Its cluster did not answer the housekeeping: not tried again before this.
+    pub cleanup_after: Option<NaiveDateTime>,
 }
 
 /// A run with its pipeline's name.

@@ -280,6 +280,7 @@ diesel::table! {
         namespace -> Text,
         execution_date -> Nullable<Timestamp>,
         cleared_at -> Nullable<Timestamp>,
+        cleanup_after -> Nullable<Timestamp>,
     }
 }
 

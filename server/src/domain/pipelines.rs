@@ -235,7 +235,9 @@ pub async fn delete(db: &Db, engines: &Engines, caller: &Identity, id: PipelineI
     let all: Vec<String> = runs.iter().map(|(run_id, _)| run_id.clone()).chain(shells.iter().cloned()).collect();
     engines.local.kill_tagged(all).await;
     for (run_id, at) in &runs {
-        engines.remove(at, run_id).await;
+        if let Err(e) = engines.remove(at, run_id).await {
+            tracing::warn!(run_id, error = %e, "a deleted pipeline's run left objects on its cluster");
+        }
     }
     for run_id in &shells {
         engines.local.remove_run(run_id).await;

@@ -117,7 +117,9 @@ pub(super) async fn clear(db: &Db, engines: &Engines, old: Vec<RunRow>) -> Resul
         if RunStatus::parse(&run.status).is_some_and(RunStatus::is_active) {
             engines.cancel(&at, &run.run_id).await.map_err(Error::Unavailable)?;
         }
-        engines.clear(&at, &run.run_id).await;
+        if let Err(e) = engines.clear(&at, &run.run_id).await {
+            tracing::warn!(run_id = run.run_id, error = %e, "a cleared run left objects on its cluster");
+        }
         let mut conn = db.write().await?;
         let changes = RunChanges { status: Some(RunStatus::Deleted.as_str().into()), ..RunChanges::default() };
         transaction!(&mut conn, |tx| rows::update_run(tx, run.id, &changes).await)?;
@@ -339,7 +341,9 @@ pub async fn delete(db: &Db, engines: &Engines, caller: &Identity, run_id: &str)
         Ok::<_, Error>(placement(&row))
     })?;
     drop(conn);
-    engines.remove(&at, run_id).await;
+    if let Err(e) = engines.remove(&at, run_id).await {
+        tracing::warn!(run_id, error = %e, "a deleted run left objects on its cluster");
+    }
     Ok(())
 }
 

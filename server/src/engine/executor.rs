@@ -74,20 +74,23 @@ impl Engines {
 
     /// Removes what an ended run left to run with: its scratch folder, or its Workflow and
     /// pods. Its logs stay.
-    pub async fn clear(&self, at: &Placement, run_id: &str) {
+    pub async fn clear(&self, at: &Placement, run_id: &str) -> Result<(), String> {
         if at.is_local() {
             super::local::remove_work(self.local.inner(), run_id).await;
+            Ok(())
         } else {
-            self.clusters.clear(run_id, &at.cluster, &at.namespace).await;
+            self.clusters.clear(run_id, &at.cluster, &at.namespace).await
         }
     }
 
-    /// Removes everything of an ended run: what [`Engines::clear`] removes and its logs.
-    pub async fn remove(&self, at: &Placement, run_id: &str) {
+    /// Removes everything of an ended run: what [`Engines::clear`] removes and its logs
+    /// (which stay when its cluster could not be cleared, so it can be tried again).
+    pub async fn remove(&self, at: &Placement, run_id: &str) -> Result<(), String> {
         if !at.is_local() {
-            self.clusters.clear(run_id, &at.cluster, &at.namespace).await;
+            self.clusters.clear(run_id, &at.cluster, &at.namespace).await?;
         }
         self.local.remove_run(run_id).await;
+        Ok(())
     }
 
     /// Whether a run is in flight on any engine.

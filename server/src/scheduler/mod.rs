@@ -158,7 +158,8 @@ impl Worker {
             }
             Err(e) => {
                 tracing::warn!(job = name, error = %e, "a pass of a job failed");
-                (tick.saturating_mul(1 << failures.clamp(0, 16)).min(MAX_BACKOFF), e.to_string())
+                // Never sooner than its usual wait: an hourly job stays hourly.
+                (tick.saturating_mul(1 << failures.clamp(0, 16)).min(MAX_BACKOFF).max(tick), e.to_string())
             }
         };
         let finished = db::now();

@@ -263,21 +263,23 @@ impl ClusterEngine {
     }
 
     /// Deletes what the run made on its cluster, its Workflow and pods, and waits (a while)
-    /// until they are gone.
-    pub async fn clear(&self, run_id: &str, cluster: &str, namespace: &str) {
-        let Some(client) = self.inner.clusters.client(cluster) else { return };
-        if let Err(e) = workflows::clear(client, namespace, run_id).await {
-            tracing::warn!(run_id, cluster, error = %e, "could not delete a run's Workflow and pods");
-            return;
-        }
+    /// until they are gone. `Err` when the cluster refused or did not answer; a cluster no
+    /// longer configured has nothing of the run to delete.
+    pub async fn clear(&self, run_id: &str, cluster: &str, namespace: &str) -> Result<(), String> {
+        let Some(client) = self.inner.clusters.client(cluster) else { return Ok(()) };
+        workflows::clear(client, namespace, run_id)
+            .await
+            .map_err(|e| format!("could not delete the Workflow and pods of run {run_id} on {cluster}: {e}"))?;
         let gone = async {
             while !workflows::is_cleared(client, namespace, run_id).await.unwrap_or(true) {
                 tokio::time::sleep(CLEAR_CHECK).await;
             }
         };
         if tokio::time::timeout(CLEAR_WAIT, gone).await.is_err() {
-            tracing::warn!(run_id, cluster, "a run's Workflow and pods are still being deleted");
+            // Deleted: the cluster's garbage collection finishes it.
+            tracing::info!(run_id, cluster, "a run's Workflow and pods are still being deleted");
         }
+        Ok(())
     }
 
     /// Takes up the runs on clusters that a previous server process left in flight: each is
