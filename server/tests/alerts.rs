@@ -1,5 +1,5 @@
 //! Alerts: a failed run of a pipeline that alerts on failures reaches its creator and its
-//! alert users in their inboxes, through a real local SMTP server (Debian's aiosmtpd) and a
+//! alert users who may see it in their inboxes, through a real local SMTP server (Debian's aiosmtpd) and a
 //! local webhook receiver that refuses the first call; the webhook is retried, signed, and
 //! every delivery is visible to administrators.
 
@@ -106,19 +106,26 @@ async fn failed_run_alerts(backend: Backend) {
     })
     .await;
     let admin = app.admin().await;
-    for name in ["ann", "bob", "cid"] {
+    let mut ids = std::collections::HashMap::new();
+    for name in ["ann", "bob", "cid", "dan"] {
         let user =
             json!({"username": name, "password": format!("{name}-password"), "email": format!("{name}@example.com")});
         let (status, body) = admin.post("/api/v1/users", &user).await;
         assert_eq!(status, StatusCode::CREATED, "{body}");
+        ids.insert(name, body["id"].as_i64().unwrap());
     }
+    // Dan leaves `public`: named as an alert user, he still may not hear about its pipelines.
+    let public = common::runs::public_project(&admin).await;
+    let (status, body) = admin.delete(&format!("/api/v1/projects/{public}/members/{}", ids["dan"])).await;
+    assert!(status.is_success(), "{body}");
+    let dan = app.login("dan", "dan-password").await;
     let ann = app.login("ann", "ann-password").await;
     let bob = app.login("bob", "bob-password").await;
     let cid = app.login("cid", "cid-password").await;
     let id = common::runs::pipeline(&ann, "nightly-etl", &[("load", "exit 4", 0, 0, false)], json!({}), 1).await;
     let mut pipeline: Value = ann.get_as(&format!("/api/v1/pipelines/{id}")).await;
     pipeline["project_id"] = pipeline["project"]["id"].clone();
-    pipeline["alerts"] = json!({"statuses": ["failed"], "users": ["bob"]});
+    pipeline["alerts"] = json!({"statuses": ["failed"], "users": ["bob", "dan"]});
     let (status, saved) = ann.put(&format!("/api/v1/pipelines/{id}"), &pipeline).await;
     assert_eq!(status, StatusCode::OK, "{saved}");
     let run_id = common::runs::start(&ann, id).await;
@@ -141,6 +148,8 @@ async fn failed_run_alerts(backend: Backend) {
     }
     let none: Value = cid.get_as("/api/v1/me/notifications").await;
     assert_eq!(none["total"], 0, "who is not a receiver hears nothing");
+    let none: Value = dan.get_as("/api/v1/me/notifications").await;
+    assert_eq!(none["total"], 0, "who may not see the pipeline hears nothing of it");
 
     // The webhook: refused once, then delivered again with the same delivery id and a
     // signature of its body.
@@ -161,6 +170,7 @@ async fn failed_run_alerts(backend: Backend) {
     )
     .await;
     assert_eq!(mail.matches("Subject: nightly-etl: run failed").count(), 2, "{mail}");
+    assert!(!mail.contains("dan@example.com"), "{mail}");
     smtp.child.kill().await.unwrap();
 
     let deliveries: Value = admin.get_as("/api/v1/notification-deliveries").await;

@@ -35,6 +35,8 @@ pub struct EventRow {
     pub alert_statuses: String,
     pub alert_users: String,
     pub created_by: Option<i64>,
+    pub project_id: i64,
+    pub is_demo: bool,
 }
 
 /// The oldest `limit` events.
@@ -56,6 +58,8 @@ pub async fn events(tx: &mut Tx<'_>, limit: i64) -> Result<Vec<EventRow>, DbErro
             pipelines::alert_statuses,
             pipelines::alert_users,
             pipelines::created_by,
+            pipelines::project_id,
+            pipelines::is_demo,
         ))
         .load(c)
         .await)?)

@@ -158,6 +158,21 @@ pub async fn roles_of(tx: &mut Tx<'_>, user: UserId, ids: &[i64]) -> Result<Hash
     Ok(rows.into_iter().filter_map(|(p, r)| ProjectRole::parse(&r).map(|r| (p, r))).collect())
 }
 
+/// The roles of `users` in `projects`, by (project, user).
+pub async fn member_roles(
+    tx: &mut Tx<'_>,
+    projects: &[i64],
+    users: &[i64],
+) -> Result<HashMap<(i64, i64), ProjectRole>, DbError> {
+    let rows: Vec<(i64, i64, String)> = with_tx!(tx, |c| project_members::table
+        .filter(project_members::project_id.eq_any(projects))
+        .filter(project_members::user_id.eq_any(users))
+        .select((project_members::project_id, project_members::user_id, project_members::role))
+        .load(c)
+        .await)?;
+    Ok(rows.into_iter().filter_map(|(p, u, r)| ProjectRole::parse(&r).map(|r| ((p, u), r))).collect())
+}
+
 /// Members of a project by username: (user id, username, role, since).
 pub async fn members(
     tx: &mut Tx<'_>,

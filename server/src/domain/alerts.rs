@@ -4,15 +4,17 @@
 //! with an address), then tries the deliveries that are due. A failing channel is retried
 //! with a growing wait and shown to administrators; it never holds a run.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
-use app::model::{Channel, DeliveryState, RunStatus, WebhookPayload};
+use app::model::{Channel, DeliveryState, RunStatus, UserId, WebhookPayload};
 use chrono::NaiveDateTime;
 
 use super::Result;
+use super::access::{Act, Row, Who, decide};
+use super::rbac::ADMIN_ROLE;
 use crate::alerts::{Refusal, Senders};
 use crate::db::notifications::{self as rows, EventRow, NewDelivery, NewNotification, Settled};
-use crate::db::{self, Db, users};
+use crate::db::{self, Db, projects, users};
 use crate::transaction;
 
 /// Events one pass handles at most.
@@ -99,6 +101,25 @@ pub async fn notify(db: &Db, senders: &Senders, public_url: Option<&str>) -> Res
         let creators: Vec<i64> = events.iter().filter_map(|e| e.created_by).collect();
         let emails: HashMap<i64, Option<String>> =
             users::emails_of(tx, &creators).await?.into_iter().collect::<HashMap<_, _>>();
+        // Only who may see a pipeline hears about its runs.
+        let everyone: Vec<i64> = creators.iter().copied().chain(by_name.values().map(|(id, _)| *id)).collect();
+        let project_ids: Vec<i64> = events.iter().map(|e| e.project_id).collect();
+        let roles = projects::member_roles(tx, &project_ids, &everyone).await?;
+        let admins: HashSet<i64> = users::roles_of(tx, &everyone)
+            .await?
+            .into_iter()
+            .filter(|(_, held)| held.iter().any(|r| r.name == ADMIN_ROLE))
+            .map(|(user, _)| user)
+            .collect();
+        let sees = |event: &EventRow, user: i64| {
+            let who = Who { user: UserId(user), admin: admins.contains(&user) };
+            let row = Row::Pipeline {
+                created_by: event.created_by.map(UserId),
+                demo: event.is_demo,
+                role: roles.get(&(event.project_id, user)).copied(),
+            };
+            decide(who, Act::See, row).allowed()
+        };
         let mut made = 0;
         for event in &events {
             let Some(status) = RunStatus::parse(&event.status) else { continue };
@@ -116,6 +137,7 @@ pub async fn notify(db: &Db, senders: &Senders, public_url: Option<&str>) -> Res
                     receivers.push((*id, email.clone()));
                 }
             }
+            receivers.retain(|(user, _)| sees(event, *user));
             let source = format!("run:{}:{}", event.run_pk, status.as_str());
             let mail_text = format!("{}\n\n{}", alert.body, alert.link);
             for (user, email) in receivers {
