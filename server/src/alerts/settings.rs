@@ -77,11 +77,7 @@ pub fn parse(vars: AlertVars) -> Result<AlertSettings, (&'static str, String)> {
             .ok_or(("CUBIST_SMTP_FROM", "must be a mail address when CUBIST_SMTP_URL is set".into()))?;
         settings.smtp = Some(Smtp { url, from });
     }
-    if let Some(ms) = vars.retry_ms {
-        let ms: u64 = ms.trim().parse().ok().filter(|ms| (10..=3_600_000).contains(ms)).ok_or((
-            "CUBIST_DELIVERY_RETRY_MS",
-            format!("'{ms}' is not a number of milliseconds from 10 to 3600000"),
-        ))?;
+    if let Some(ms) = crate::scheduler::settings::number("CUBIST_DELIVERY_RETRY_MS", vars.retry_ms, 10..=3_600_000)? {
         settings.retry = Duration::from_millis(ms);
     }
     Ok(settings)

@@ -50,13 +50,13 @@ async fn insert_unless_recorded(tx: &mut Tx<'_>, row: &NewRecord<'_>) -> Result<
         .await)?)
 }
 
-/// Pipelines whose cron schedule runs (not paused).
-pub async fn scheduled_pipelines(tx: &mut Tx<'_>) -> Result<Vec<PipelineRow>, DbError> {
+/// The ids of the pipelines whose cron schedule runs (not paused).
+pub async fn scheduled_pipeline_ids(tx: &mut Tx<'_>) -> Result<Vec<i64>, DbError> {
     Ok(with_tx!(tx, |c| pipelines::table
         .filter(pipelines::schedule_kind.eq(ScheduleKind::Cron.as_str()))
         .filter(pipelines::schedule_paused.eq(false))
         .order(pipelines::id)
-        .select(PipelineRow::as_select())
+        .select(pipelines::id)
         .load(c)
         .await)?)
 }

@@ -27,8 +27,6 @@ const CLEAR_WINDOW: i64 = 100;
 /// What a pass did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct PassOutcome {
-    /// Runs started.
-    pub started: usize,
     /// Some schedule has more catch-up dates than one pass records: pass again at once.
     pub behind: bool,
     /// What went wrong for single pipelines (the others went on): `pipeline <id>: <why>`.
@@ -42,32 +40,30 @@ pub fn zone_of(timezone: &str, settings: &SchedulerSettings) -> Tz {
 
 /// Records due dates and starts what may start, for every running schedule.
 pub async fn pass(db: &Db, engines: &Engines, settings: &SchedulerSettings) -> Result<PassOutcome> {
-    let pipelines = records::scheduled_pipelines(&mut db.read().await?.tx()).await?;
+    let pipelines = records::scheduled_pipeline_ids(&mut db.read().await?.tx()).await?;
     let mut outcome = PassOutcome::default();
-    for listed in &pipelines {
+    for &id in &pipelines {
         // One pipeline's trouble (a cluster that is down) must not hold the others.
         let done = async {
             // Read again: a pass takes a while, and a save since must count (a pause, new tasks).
-            let Some((row, _)) = crate::db::pipelines::by_id(&mut db.read().await?.tx(), listed.id).await? else {
-                return Ok((false, 0));
+            let Some((row, _)) = crate::db::pipelines::by_id(&mut db.read().await?.tx(), id).await? else {
+                return Ok(false);
             };
             if !schedule::is_active(&fields_of(&row).schedule) {
-                return Ok((false, 0));
+                return Ok(false);
             }
             let row = &row;
             if record_due(db, settings, row, Utc::now()).await? {
                 // Still catching up: starting now could start runs that the next dates
                 // supersede at once (keep newest); start once the dates are all there.
-                return Ok((true, 0));
+                return Ok(true);
             }
-            Ok::<_, Error>((false, start_due(db, engines, settings, row).await?))
+            start_due(db, engines, settings, row).await?;
+            Ok::<_, Error>(false)
         };
         match done.await {
-            Ok((behind, started)) => {
-                outcome.behind |= behind;
-                outcome.started += started;
-            }
-            Err(e) => outcome.errors.push(format!("pipeline {}: {}", listed.id, why(&e))),
+            Ok(behind) => outcome.behind |= behind,
+            Err(e) => outcome.errors.push(format!("pipeline {id}: {}", why(&e))),
         }
     }
     Ok(outcome)
@@ -105,8 +101,8 @@ async fn previous_of(db: &Db, pipeline: i64, oldest: &RecordRow) -> Result<Previ
     })
 }
 
-/// Decides for one pipeline and carries the decision out; returns how many runs started.
-async fn start_due(db: &Db, engines: &Engines, settings: &SchedulerSettings, row: &PipelineRow) -> Result<usize> {
+/// Decides for one pipeline and carries the decision out.
+async fn start_due(db: &Db, engines: &Engines, settings: &SchedulerSettings, row: &PipelineRow) -> Result<()> {
     let schedule = fields_of(row).schedule;
     let policy = Policy::from(&schedule);
     let (waiting, in_flight, keep_from) = {
@@ -114,7 +110,7 @@ async fn start_due(db: &Db, engines: &Engines, settings: &SchedulerSettings, row
         let mut tx = conn.tx();
         let waiting = records::waiting(&mut tx, row.id, WAITING_WINDOW).await?;
         if waiting.is_empty() && policy.keep_newest == 0 {
-            return Ok(0);
+            return Ok(());
         }
         let in_flight = records::in_flight(&mut tx, row.id).await?;
         let keep_from = match policy.keep_newest {
@@ -155,14 +151,18 @@ async fn start_due(db: &Db, engines: &Engines, settings: &SchedulerSettings, row
         Ok::<_, Error>(())
     })?;
     drop(conn);
-    let tz = zone_of(&schedule.timezone, settings);
-    let mut started = 0;
-    for record in waiting.iter().filter(|r| start.contains(&r.id)) {
-        if start_record(db, engines, row, record, &tz).await? {
-            started += 1;
-        }
+    if start.is_empty() {
+        return Ok(());
     }
-    Ok(started)
+    let tz = zone_of(&schedule.timezone, settings);
+    // Scheduled runs run as the pipeline's creator.
+    let creator: Vec<i64> = row.created_by.into_iter().collect();
+    let runner = projects::usernames(&mut db.read().await?.tx(), &creator).await?.into_values().next();
+    let runner = runner.unwrap_or_else(|| "scheduler".to_owned());
+    for record in waiting.iter().filter(|r| start.contains(&r.id)) {
+        start_record(db, engines, (row, &runner), record, &tz).await?;
+    }
+    Ok(())
 }
 
 /// An error in words, with each field's problem.
@@ -175,25 +175,27 @@ fn why(e: &Error) -> String {
     }
 }
 
-/// Starts the run of one waiting record; `false` when it could not start (the record then
-/// says why) or another replica started it first.
-async fn start_record(db: &Db, engines: &Engines, row: &PipelineRow, record: &RecordRow, tz: &Tz) -> Result<bool> {
+/// Starts the run of one waiting record for `runner`; when it cannot start, the record says
+/// why (or another replica started it first).
+async fn start_record(
+    db: &Db,
+    engines: &Engines,
+    (row, runner): (&PipelineRow, &str),
+    record: &RecordRow,
+    tz: &Tz,
+) -> Result<()> {
     let run_id = new_run_id();
     // Templates see the execution date as a wall-clock time of the schedule's zone.
     let wall = db::utc(record.execution_date).with_timezone(tz).naive_local();
     let compiled = {
         let mut conn = db.read().await?;
-        let mut tx = conn.tx();
-        let creator_ids: Vec<i64> = row.created_by.into_iter().collect();
-        let runner = projects::usernames(&mut tx, &creator_ids).await?.into_values().next();
-        let runner = runner.unwrap_or_else(|| "scheduler".to_owned());
-        compile_pipeline(&mut tx, row, &runner, &run_id, None, wall).await
+        compile_pipeline(&mut conn.tx(), row, runner, &run_id, None, wall).await
     };
     let note = |state: RecordState, reason: String| async move {
         let mut conn = db.write().await?;
         let (from, by) = ([RecordState::Waiting], ChangedBy::Scheduler);
         records::set_state(&mut conn.tx(), record.id, &from, state, &reason, by).await?;
-        Ok::<_, Error>(false)
+        Ok::<_, Error>(())
     };
     // A pipeline that cannot run skips the date; anything else (the database) is tried again.
     let compiled = match compiled {
@@ -230,11 +232,11 @@ async fn start_record(db: &Db, engines: &Engines, row: &PipelineRow, record: &Re
     drop(conn);
     let (pk, plan) = match inserted {
         Ok(done) => done,
-        Err(Error::Conflict { .. }) => return Ok(false),
+        Err(Error::Conflict { .. }) => return Ok(()),
         Err(e) => return Err(e),
     };
     if let Err(e) = engines.submit(&at, pk, plan).await {
         tracing::info!(run_id, error = %e, "a scheduled run could not be submitted");
     }
-    Ok(true)
+    Ok(())
 }

@@ -57,7 +57,7 @@ pub struct SchedulerVars {
 }
 
 /// A whole number of `var` in `range`, or the problem.
-fn number(
+pub(crate) fn number(
     var: &'static str,
     text: Option<String>,
     range: std::ops::RangeInclusive<u64>,
