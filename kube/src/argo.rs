@@ -62,6 +62,32 @@ pub struct Template {
     /// Seconds, as Argo's `IntOrString`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active_deadline_seconds: Option<i64>,
+    /// The parameters a template shared by several tasks takes (`{{inputs.parameters.<name>}}`
+    /// anywhere in it is replaced by the calling task's value).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inputs: Option<Inputs>,
+}
+
+/// The parameters a template declares.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Inputs {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub parameters: Vec<Parameter>,
+}
+
+/// A named string: declared by a template (no value), or passed by a DAG task.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Parameter {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+}
+
+/// What a DAG task passes to its template.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Arguments {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub parameters: Vec<Parameter>,
 }
 
 /// Labels and annotations of the pods a template makes.
@@ -88,6 +114,8 @@ pub struct DagTask {
     /// A condition; `"false"` skips the task (its dependents still run).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub when: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arguments: Option<Arguments>,
 }
 
 /// How often and how a failed step is tried again.

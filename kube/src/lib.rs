@@ -7,6 +7,7 @@ pub mod argo;
 /// The client of a cluster, as the server holds it.
 pub use kube::Client;
 pub mod clusters;
+pub mod debug_pods;
 pub mod pod_logs;
 pub mod pods;
 pub mod registry_secrets;

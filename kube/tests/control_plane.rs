@@ -97,12 +97,12 @@ async fn argo_runs_a_dag_to_its_end() {
         name: "main".into(),
         dag: Some(DagTemplate {
             tasks: vec![
-                DagTask { name: "first".into(), template: "first".into(), dependencies: vec![], when: None },
+                DagTask { name: "first".into(), template: "first".into(), dependencies: vec![], ..DagTask::default() },
                 DagTask {
                     name: "second".into(),
                     template: "second".into(),
                     dependencies: vec!["first".into()],
-                    when: None,
+                    ..DagTask::default()
                 },
             ],
         }),

@@ -6,9 +6,10 @@
 
 mod common;
 
+use std::collections::HashMap;
 use std::time::Duration;
 
-use cubist_kube::argo::{Phase, Workflow};
+use cubist_kube::argo::{Parameter, Phase, Template, Workflow};
 use cubist_kube::testenv;
 use cubist_kube::workflow::{self, RUN_LABEL};
 use k8s_openapi::api::core::v1::Pod;
@@ -74,6 +75,68 @@ fn every_mount_placement_and_retry_setting_is_rendered() {
     }
 }
 
+/// Argo's substitution of a task's arguments into its template: each
+/// `{{inputs.parameters.<name>}}` in the template's JSON text becomes the value, escaped.
+fn substitute(template: &Template, arguments: &[Parameter]) -> Template {
+    let mut text = serde_json::to_string(template).unwrap();
+    for parameter in arguments {
+        let escaped = serde_json::to_string(parameter.value.as_deref().unwrap()).unwrap();
+        text = text.replace(&format!("{{{{inputs.parameters.{}}}}}", parameter.name), &escaped[1..escaped.len() - 1]);
+    }
+    serde_json::from_str(&text).unwrap()
+}
+
+#[test]
+fn a_large_pipeline_runs_in_parts_whose_tasks_get_exactly_their_own_templates() {
+    let plan = common::large(RUN_ID, 450);
+    let rendered = workflow::render(&plan, &common::target("pipeline"));
+    workflow::check_limits(&rendered, plan.tasks.len()).unwrap();
+    let templates = &rendered.spec.templates;
+    let by_name: HashMap<&str, &Template> = templates.iter().map(|t| (t.name.as_str(), t)).collect();
+    let entry = by_name[workflow::ENTRYPOINT].dag.as_ref().unwrap();
+    let parts: Vec<&str> = entry.tasks.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(parts, ["part-1", "part-2", "part-3"], "450 connected tasks in parts of 200");
+    assert_eq!(entry.tasks[2].dependencies, ["part-1"], "the fan's later parts wait for the part of its root");
+    let shared: Vec<&str> = templates.iter().filter(|t| t.container.is_some()).map(|t| t.name.as_str()).collect();
+    assert_eq!(shared, ["tasks-1", "tasks-2"], "two kinds of resources, two templates");
+
+    // The same tasks rendered a template each (few enough for that), for comparison.
+    let mut few = plan.clone();
+    few.tasks.truncate(150);
+    few.tasks.iter_mut().for_each(|t| t.upstream.retain(|u| u == "shard-0000"));
+    let flat = workflow::render(&few, &common::target("pipeline"));
+    let own: HashMap<&str, &Template> = flat.spec.templates.iter().map(|t| (t.name.as_str(), t)).collect();
+    let mut seen = Vec::new();
+    for part in &parts {
+        for task in &by_name[part].dag.as_ref().unwrap().tasks {
+            seen.push(task.name.clone());
+            assert!(task.dependencies.len() <= 1 && task.dependencies.iter().all(|d| d == "shard-0000"));
+            assert_eq!(task.when.is_some(), task.name == "shard-0005", "only the skipped task has a condition");
+            let Some(expected) = own.get(workflow::task_template(&task.name).as_str()) else { continue };
+            let arguments = task.arguments.as_ref().map(|a| a.parameters.clone()).unwrap_or_default();
+            let mut called = substitute(by_name[task.template.as_str()], &arguments);
+            called.name = expected.name.clone();
+            called.inputs = None;
+            assert_eq!(&called, *expected, "{} gets exactly its own template", task.name);
+        }
+    }
+    let mut planned: Vec<String> = plan.tasks.iter().map(|t| t.name.clone()).collect();
+    seen.sort();
+    planned.sort();
+    assert_eq!(seen, planned, "every task is in exactly one part");
+}
+
+#[test]
+fn a_pipeline_that_cannot_share_templates_is_refused_saying_why() {
+    let mut plan = common::large(RUN_ID, 450);
+    for (i, task) in plan.tasks.iter_mut().enumerate() {
+        task.timeout_secs = 60 + i as u32;
+    }
+    let rendered = workflow::render(&plan, &common::target("pipeline"));
+    let refusal = workflow::check_limits(&rendered, plan.tasks.len()).unwrap_err();
+    assert!(refusal.contains("need 454 templates") && refusal.contains("allows 200"), "{refusal}");
+}
+
 #[tokio::test]
 async fn the_api_server_accepts_every_rendered_workflow() {
     let plane = testenv::shared().unwrap();
@@ -86,7 +149,9 @@ async fn the_api_server_accepts_every_rendered_workflow() {
         ..PatchParams::apply("cubist")
     };
     let plans = common::demo_plans(RUN_ID).into_iter().chain(common::seeded_plans(RUN_ID));
-    for (name, plan) in plans.chain([("kitchen sink".to_owned(), common::kitchen_sink(RUN_ID))]) {
+    let more =
+        [("kitchen sink".to_owned(), common::kitchen_sink(RUN_ID)), ("large".to_owned(), common::large(RUN_ID, 450))];
+    for (name, plan) in plans.chain(more) {
         let rendered = workflow::render(&plan, &common::target(&namespace));
         let wf_name = rendered.metadata.name.clone().unwrap();
         let accepted = workflows.patch(&wf_name, &strict, &Patch::Apply(&rendered)).await;

@@ -168,3 +168,33 @@ async fn a_single_task_runs_as_a_pod_of_its_own_on_its_machines() {
     assert_eq!(ran.metadata.labels.unwrap()[RUN_LABEL], "run-42-1");
     workflows::clear(&client, &namespace, "run-42-1").await.unwrap();
 }
+
+#[tokio::test]
+async fn a_pipeline_of_250_tasks_runs_in_parts_each_task_after_its_upstream() {
+    let plane = testenv::shared().unwrap();
+    let client = plane.client().await.unwrap();
+    let namespace = plane.namespace(&client, "large").await.unwrap();
+    let plan = common::large("a0000000000000000000000000000004", 250);
+    let tasks: Vec<String> = plan.tasks.iter().map(|t| t.name.clone()).collect();
+    let rendered = workflow::render(&plan, &common::target(&namespace));
+    assert!(rendered.spec.templates.iter().any(|t| t.name == "part-2"), "rendered in parts");
+    let watching = follow(&client, &rendered, &tasks, finished);
+    workflows::submit(&client, &rendered).await.unwrap();
+    let state = watching.await;
+    assert_eq!(state.status, RunStatus::Succeeded, "{}", state.message);
+    let root = state.tasks[0].finished_at.unwrap();
+    for task in &state.tasks[1..] {
+        let expected = if task.name == "shard-0005" { RunStatus::Skipped } else { RunStatus::Succeeded };
+        assert_eq!(task.status, expected, "{task:?}");
+        if let Some(started) = task.started_at.filter(|_| expected == RunStatus::Succeeded) {
+            assert!(started >= root, "{} started before the task it depends on ended", task.name);
+        }
+    }
+    let pods = Api::<Pod>::namespaced(client.clone(), &namespace)
+        .list(&ListParams::default().labels("task-name=shard-0249"))
+        .await
+        .unwrap();
+    let labels = pods.items[0].metadata.labels.clone().unwrap();
+    assert_eq!(labels["task-id"], "250", "a shared template's pod carries its own task's labels");
+    workflows::clear(&client, &namespace, "a0000000000000000000000000000004").await.unwrap();
+}

@@ -5,83 +5,23 @@
 
 #![allow(clippy::unwrap_used)]
 
+#[path = "common/cluster.rs"]
+mod cluster;
 mod common;
 
 use std::time::{Duration, Instant};
 
 use cubist_kube::argo::Workflow;
-use cubist_kube::clusters::{ClusterSettings, Source};
 use cubist_kube::testenv;
-use k8s_openapi::api::core::v1::{Pod, ServiceAccount};
-use kube::api::{ListParams, PostParams};
+use k8s_openapi::api::core::v1::Pod;
+use kube::api::ListParams;
 use kube::{Api, Client as KubeClient};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
+use cluster::{pipeline_in, pipeline_on, plane_namespace, project_on, setup, setup_with};
 use common::runs::{shell_step, shell_template, task};
 use common::{Backend, Client, TestApp};
-
-/// A namespace of the test plane with the service account pipeline pods run as.
-async fn plane_namespace(prefix: &str) -> (KubeClient, String) {
-    let plane = testenv::shared().unwrap();
-    let kube = plane.client().await.unwrap();
-    let namespace = plane.namespace(&kube, prefix).await.unwrap();
-    let account = ServiceAccount {
-        metadata: kube::api::ObjectMeta { name: Some("pipeline-runner".into()), ..Default::default() },
-        ..ServiceAccount::default()
-    };
-    Api::<ServiceAccount>::namespaced(kube.clone(), &namespace).create(&PostParams::default(), &account).await.unwrap();
-    (kube, namespace)
-}
-
-/// A server whose clusters are `local` (the default) and `testenv`, the test plane; a
-/// namespace of the plane for this test with the service account pipeline pods run as.
-async fn setup(backend: Backend, prefix: &str) -> (TestApp, KubeClient, String) {
-    setup_with(backend, prefix, |_| {}).await
-}
-
-/// [`setup`], with more settings of the server.
-async fn setup_with(
-    backend: Backend,
-    prefix: &str,
-    adjust: impl FnOnce(&mut server::config::Config),
-) -> (TestApp, KubeClient, String) {
-    let (kube, namespace) = plane_namespace(prefix).await;
-    let plane = testenv::shared().unwrap();
-    let kubeconfig = plane.kubeconfig.clone();
-    let app = TestApp::spawn_with(backend, move |c| {
-        c.clusters = ["local", "testenv"].map(String::from).to_vec();
-        c.cluster_settings = vec![ClusterSettings {
-            name: "testenv".into(),
-            source: Source::Kubeconfig { path: kubeconfig, context: None },
-        }];
-        adjust(c);
-    })
-    .await;
-    (app, kube, namespace)
-}
-
-/// A pipeline of `shell` steps (a chain, in order) in a new project on `cluster`.
-async fn pipeline_on(cluster: &str, admin: &Client, namespace: &str, steps: &[&str]) -> i64 {
-    let expand = json!({"cluster": cluster, "namespaces": {"pipeline": namespace}});
-    let (status, project) = admin
-        .post("/api/v1/projects", &json!({"name": format!("p-{namespace}"), "kind": "org", "expand": expand}))
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{project}");
-    pipeline_in(admin, &project, "on-cluster", steps).await
-}
-
-/// A pipeline of `shell` steps (a chain, in order) in `project`.
-async fn pipeline_in(admin: &Client, project: &Value, name: &str, steps: &[&str]) -> i64 {
-    let shell = shell_template(admin).await;
-    let tasks: Vec<Value> = steps.iter().map(|s| shell_step(&shell, (s, &format!("echo {s}"), 0, 0, false))).collect();
-    let dag: serde_json::Map<String, Value> = steps.windows(2).map(|w| (w[1].to_owned(), json!([w[0]]))).collect();
-    let body =
-        json!({"pipeline": {"project_id": project["id"], "name": name, "dag": dag, "parallelism": 1}, "tasks": tasks});
-    let (status, created) = admin.post("/api/v1/pipelines", &body).await;
-    assert_eq!(status, StatusCode::CREATED, "{created}");
-    created["pipeline"]["id"].as_i64().unwrap()
-}
 
 /// Waits (through the API) until the run's detail satisfies `done`.
 async fn wait_for(client: &Client, run_id: &str, done: impl Fn(&Value) -> bool) -> Value {
@@ -281,13 +221,20 @@ on_both_databases!(a_pipeline_too_large_for_one_workflow_is_refused_before_it_is
 async fn too_large(backend: Backend) {
     let (app, _kube, namespace) = setup(backend, "cluster-large").await;
     let admin = app.admin().await;
-    let names: Vec<String> = (0..200).map(|i| format!("t{i:03}")).collect();
-    let steps: Vec<&str> = names.iter().map(String::as_str).collect();
-    let id = pipeline_on("testenv", &admin, &namespace, &steps).await;
+    let project = project_on("testenv", &admin, &namespace).await;
+    let shell = shell_template(&admin).await;
+    // Each task has a timeout of its own, so no two share a template: 200 of them, a part
+    // and the entry.
+    let tasks: Vec<Value> =
+        (0..200).map(|i| shell_step(&shell, (&format!("t{i:03}"), "echo", 0, 60 + i, false))).collect();
+    let body = json!({"pipeline": {"project_id": project["id"], "name": "wide", "dag": {}}, "tasks": tasks});
+    let (status, created) = admin.post("/api/v1/pipelines", &body).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let id = created["pipeline"]["id"].as_i64().unwrap();
     let (status, body) = admin.post(&format!("/api/v1/pipelines/{id}/runs"), &json!({})).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert_eq!(common::error_fields(&body), ["tasks"], "{body}");
-    assert!(body.to_string().contains("at most 199 tasks"), "{body}");
+    assert!(body.to_string().contains("need 202 templates"), "{body}");
     let runs: Value = admin.get_as(&format!("/api/v1/runs?pipeline_id={id}")).await;
     assert_eq!(runs["total"], 0, "nothing is recorded");
 }

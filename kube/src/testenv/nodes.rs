@@ -47,6 +47,18 @@ const STAGES: [&str; 6] = [
 /// What the main container of every pod on a fake node printed, as its logs read.
 pub const POD_OUTPUT: [&str; 2] = ["fake node: the task ran", "fake node: done"];
 
+/// The rule that makes kwok run what is executed in a pod's main container (a debug shell)
+/// as a process of its own on this machine, in `dir`: the fake nodes have no containers.
+fn exec_here(dir: &Path) -> Result<String, StartError> {
+    let rule = serde_json::json!({
+        "apiVersion": "kwok.x-k8s.io/v1alpha1",
+        "kind": "ClusterExec",
+        "metadata": {"name": "every-pod"},
+        "spec": {"execs": [{"containers": ["main"], "local": {"workDir": dir.display().to_string()}}]},
+    });
+    serde_yaml::to_string(&rule).map_err(|e| StartError(e.to_string()))
+}
+
 /// The output of main containers in the container runtime's log format, and the rule that
 /// makes kwok serve it as the logs of every pod (through the node's kubelet endpoint).
 fn write_pod_output(dir: &Path) -> Result<String, StartError> {
@@ -78,6 +90,7 @@ pub fn write_stages(dir: &Path) -> Result<PathBuf, StartError> {
         docs.push(serde_yaml::to_string(&stage).map_err(|e| StartError(e.to_string()))?);
     }
     docs.push(write_pod_output(dir)?);
+    docs.push(exec_here(dir)?);
     let path = dir.join("kwok.yaml");
     std::fs::write(&path, docs.join("---\n")).map_err(|e| StartError(format!("kwok.yaml: {e}")))?;
     Ok(path)
@@ -92,7 +105,12 @@ fn any_owner_at_once(stage: &mut Value) {
         let not_slow = serde_json::json!({
             "key": ".metadata.labels[\"task-name\"]", "operator": "NotIn", "values": [RUNS_UNTIL_STOPPED],
         });
+        // Debug pods idle until they are deleted, as on a real node.
+        let not_debug = serde_json::json!({
+            "key": ".metadata.labels[\"pod-type\"]", "operator": "NotIn", "values": [crate::debug_pods::DEBUG_POD_TYPE],
+        });
         expressions.push(serde_yaml::to_value(not_slow).unwrap_or_default());
+        expressions.push(serde_yaml::to_value(not_debug).unwrap_or_default());
     }
     if let Some(delay) = stage["spec"]["delay"].as_mapping_mut() {
         delay.insert("durationMilliseconds".into(), 0.into());

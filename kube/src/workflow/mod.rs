@@ -2,11 +2,16 @@
 //! are the plan's tasks, and one container template per task (`task-<name>`) with its image,
 //! argv, working directory, environment (the plan's, with the pod's own names from the
 //! downward API), resources, mounts, placement, retries with backoff, deadline and labels.
-//! The same plan runs on the local engine; only the rendering differs.
+//! A pipeline of more tasks than that fits is rendered in parts ([`parts`]) with shared
+//! templates ([`shared`]). The same plan runs on the local engine; only the rendering
+//! differs.
 
+mod limits;
 mod names;
+pub mod parts;
 mod placement;
 mod resources;
+pub mod shared;
 pub mod task_container;
 mod volumes;
 
@@ -16,6 +21,7 @@ use app::domain::plan::{Plan, TaskPlan};
 use k8s_openapi::api::core::v1::{LocalObjectReference, Volume};
 use kube::api::ObjectMeta;
 
+pub use limits::{MAX_TEMPLATES, MAX_WORKFLOW_BYTES, check_limits};
 pub use names::{label_value, slug};
 pub use placement::{PIPELINE_LABEL, placement as task_placement};
 pub use resources::GpuResources;
@@ -59,11 +65,16 @@ pub fn workflow_name(plan: &Plan) -> String {
 pub fn render(plan: &Plan, target: &Target) -> Workflow {
     let mut volumes: BTreeMap<String, Volume> = BTreeMap::new();
     let mut secrets: Vec<String> = target.pull_secrets.clone();
-    let mut templates = vec![dag(plan)];
+    let mut per_task = Vec::with_capacity(plan.tasks.len());
     for task in &plan.tasks {
         secrets.extend(task.pull_secrets.iter().cloned());
-        templates.push(container_template(plan, task, target, &mut volumes));
+        per_task.push(container_template(plan, task, target, &mut volumes));
     }
+    let templates = if per_task.len() < MAX_TEMPLATES {
+        std::iter::once(dag(plan)).chain(per_task).collect()
+    } else {
+        in_parts(plan, per_task)
+    };
     secrets.sort();
     secrets.dedup();
     let mut labels = BTreeMap::from([
@@ -108,9 +119,67 @@ fn dag(plan: &Plan) -> Template {
             template: task_template(&t.name),
             dependencies: t.upstream.clone(),
             when: t.skip.then(|| "false".to_owned()),
+            arguments: None,
         })
         .collect();
     Template { name: ENTRYPOINT.into(), dag: Some(DagTemplate { tasks }), ..Template::default() }
+}
+
+/// The name of the `index`th part.
+fn part_name(index: usize) -> String {
+    format!("part-{}", index + 1)
+}
+
+/// The templates of a pipeline too large for one template per task: the entry DAG runs the
+/// parts, each part is a DAG of at most 200 tasks, and the tasks call shared templates.
+fn in_parts(plan: &Plan, per_task: Vec<Template>) -> Vec<Template> {
+    let (shared, calls) = shared::share(per_task);
+    let index: std::collections::HashMap<&str, usize> =
+        plan.tasks.iter().enumerate().map(|(i, t)| (t.name.as_str(), i)).collect();
+    let upstream: Vec<Vec<usize>> =
+        plan.tasks.iter().map(|t| t.upstream.iter().filter_map(|u| index.get(u.as_str()).copied()).collect()).collect();
+    let parts = parts::split(&upstream, parts::PART_SIZE);
+    let mut part_of = vec![0; plan.tasks.len()];
+    for (number, part) in parts.iter().enumerate() {
+        for &task in &part.tasks {
+            part_of[task] = number;
+        }
+    }
+    let entry = parts
+        .iter()
+        .enumerate()
+        .map(|(number, part)| DagTask {
+            name: part_name(number),
+            template: part_name(number),
+            dependencies: part.after.iter().map(|&earlier| part_name(earlier)).collect(),
+            ..DagTask::default()
+        })
+        .collect();
+    let mut templates =
+        vec![Template { name: ENTRYPOINT.into(), dag: Some(DagTemplate { tasks: entry }), ..Template::default() }];
+    for (number, part) in parts.iter().enumerate() {
+        let tasks = part
+            .tasks
+            .iter()
+            .map(|&task| {
+                let (plan_task, call) = (&plan.tasks[task], &calls[task]);
+                DagTask {
+                    name: plan_task.name.clone(),
+                    template: call.template.clone(),
+                    dependencies: upstream[task]
+                        .iter()
+                        .filter(|&&up| part_of[up] == number)
+                        .map(|&up| plan.tasks[up].name.clone())
+                        .collect(),
+                    when: plan_task.skip.then(|| "false".to_owned()),
+                    arguments: call.arguments.clone(),
+                }
+            })
+            .collect();
+        templates.push(Template { name: part_name(number), dag: Some(DagTemplate { tasks }), ..Template::default() });
+    }
+    templates.extend(shared);
+    templates
 }
 
 fn container_template(

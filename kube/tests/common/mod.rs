@@ -113,3 +113,27 @@ pub fn target(namespace: &str) -> Target {
         retry_backoff_secs: 10,
     }
 }
+
+/// A pipeline of `count` tasks, too many for a template each: `shard-0000` feeds all the
+/// others, every seventh task asks for other resources, and `shard-0005` is skipped.
+pub fn large(run_id: &str, count: usize) -> Plan {
+    let template = seeded("shell");
+    let tasks: Vec<TaskSpec> = (0..count)
+        .map(|i| {
+            let mut fields = serde_json::json!({
+                "name": format!("shard-{i:04}"), "label": format!("分片 \"{i}\""),
+                "args": {"script": format!("echo shard {i}")}
+            });
+            if i % 7 == 3 {
+                fields["resources"] = serde_json::json!({"cpu": "2", "memory": "4G", "gpu": "0"});
+            }
+            fields["skip"] = serde_json::json!(i == 5);
+            TaskSpec { id: i as i64 + 1, fields: serde_json::from_value(fields).unwrap(), template: template.clone() }
+        })
+        .collect();
+    let dag: serde_json::Map<String, serde_json::Value> =
+        (1..count).map(|i| (format!("shard-{i:04}"), serde_json::json!(["shard-0000"]))).collect();
+    let fields: PipelineFields =
+        serde_json::from_value(serde_json::json!({"name": "Large", "parallelism": 200, "dag": dag})).unwrap();
+    compile(&context(run_id), &pipeline(77, fields), &tasks, None).unwrap()
+}

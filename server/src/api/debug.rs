@@ -44,8 +44,9 @@ fn default_rows() -> u16 {
     24
 }
 
-/// Opens an interactive shell in the task's environment and working directory, as a
-/// WebSocket terminal (binary frames: bytes; text frames from the client:
+/// Opens an interactive shell in the task's environment and working directory (on this
+/// server, or in a debug pod running the task's container when its project is on a
+/// Kubernetes cluster), as a WebSocket terminal (binary frames: bytes; text frames from the client:
 /// `{"type":"resize","cols":C,"rows":R}`; the server closes with code 4000 and reason
 /// `exit N` when the shell ends). Asked without a WebSocket upgrade, it answers with the
 /// shell it would open.
@@ -62,11 +63,11 @@ async fn debug_task(
 ) -> ApiResult<Response> {
     check_origin(&headers)?;
     let (info, launch) =
-        debug_shells::prepare(&state.db, &state.engines.local, state.config.host_shells, &caller, task).await?;
+        debug_shells::prepare(&state.db, &state.engines, state.config.host_shells, &caller, task).await?;
     let Ok(upgrade) = upgrade else {
         return Ok(Json(info).into_response());
     };
-    let open = debug_shells::open(&state.engines.local, &caller, &launch, size.cols, size.rows).await?;
+    let open = debug_shells::open(&state.engines, &caller, launch, size.cols, size.rows).await?;
     let upgrade = upgrade.max_message_size(terminal_socket::MAX_MESSAGE).max_frame_size(terminal_socket::MAX_MESSAGE);
     let mut response = upgrade.on_upgrade(move |socket| terminal_socket::serve(socket, open));
     response.extensions_mut().insert(AuditThis);

@@ -11,11 +11,10 @@ use axum::body::Bytes;
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
-use pty_process::{OwnedReadPty, OwnedWritePty, Size};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt};
 
 use crate::domain::debug_shells::OpenShell;
-use crate::engine::terminal;
+use crate::engine::shell_io::{ShellInput, ShellParts};
 
 /// Longest wait for the last output once the shell has exited.
 const DRAIN: Duration = Duration::from_millis(300);
@@ -69,34 +68,32 @@ impl Heard {
 /// Serves the terminal until either side goes.
 pub async fn serve(socket: WebSocket, open: OpenShell) {
     let OpenShell { shell, ticket } = open;
-    let terminal::Shell { pty, mut child, session, group } = shell;
-    let (mut output, input) = pty.into_split();
+    let ShellParts { mut output, input, mut life } = shell.into_parts();
     let (mut sink, mut stream) = socket.split();
     let heard = Heard::new(Instant::now());
     let ended = tokio::select! {
         () = keystrokes(&mut stream, input, &heard) => Ended::BrowserLeft,
         ended = screen(&mut output, &mut sink, &heard) => ended,
-        _ = child.wait() => Ended::ShellExited,
+        () = life.exited() => Ended::ShellExited,
     };
     match ended {
         Ended::BrowserLeft => {
-            terminal::end(&mut child, session, group).await;
+            life.end().await;
         }
         Ended::ShellExited => {
             let _ = tokio::time::timeout(DRAIN, screen(&mut output, &mut sink, &heard)).await;
-            let code = terminal::end(&mut child, session, group).await;
-            let reason = code.map_or_else(|| "ended by a signal".to_owned(), |code| format!("exit {code}"));
+            let reason = life.end().await;
             let frame = CloseFrame { code: TERMINAL_CLOSE_EXITED, reason: reason.into() };
             let _ = sink.send(Message::Close(Some(frame))).await;
         }
     }
-    tracing::info!(session, "debug shell closed");
+    tracing::info!("debug shell closed");
     drop(ticket);
 }
 
 /// Copies the browser's keystrokes into the terminal and applies its resizes; returns when
 /// the browser closes the socket.
-async fn keystrokes(stream: &mut SplitStream<WebSocket>, mut input: OwnedWritePty, heard: &Heard) {
+async fn keystrokes(stream: &mut SplitStream<WebSocket>, mut input: ShellInput, heard: &Heard) {
     while let Some(Ok(message)) = stream.next().await {
         heard.now();
         match message {
@@ -111,7 +108,7 @@ async fn keystrokes(stream: &mut SplitStream<WebSocket>, mut input: OwnedWritePt
             Message::Text(text) => {
                 if let Ok(TerminalControl::Resize { cols, rows }) = serde_json::from_str(&text) {
                     let (cols, rows) = terminal_size(cols, rows);
-                    let _ = input.resize(Size::new(rows, cols));
+                    input.resize(cols, rows).await;
                 }
             }
             Message::Close(_) => return,
@@ -122,7 +119,11 @@ async fn keystrokes(stream: &mut SplitStream<WebSocket>, mut input: OwnedWritePt
 
 /// Copies the terminal's output to the browser and pings it; returns when the terminal
 /// closes (the shell and everything holding it are gone) or the browser is gone.
-async fn screen(output: &mut OwnedReadPty, sink: &mut SplitSink<WebSocket, Message>, heard: &Heard) -> Ended {
+async fn screen(
+    output: &mut (impl AsyncRead + Unpin),
+    sink: &mut SplitSink<WebSocket, Message>,
+    heard: &Heard,
+) -> Ended {
     let mut buf = vec![0u8; 16 * 1024];
     let mut pings = tokio::time::interval_at(tokio::time::Instant::now() + PING_EVERY, PING_EVERY);
     loop {

@@ -441,17 +441,24 @@ pub async fn task_logs(
 pub async fn clear_task(db: &Db, engines: &Engines, caller: &Identity, task: TaskId) -> Result<()> {
     let (pipeline, _) = task_owner(db, caller, task).await?;
     let run_id = format!("run-{}-{}", pipeline.0, task.0);
-    let found = {
+    let (found, project) = {
         let mut conn = db.read().await?;
         let mut tx = conn.tx();
-        reach_editable(&mut tx, caller, pipeline).await?;
-        rows::by_run_id(&mut tx, &run_id).await?
+        let reached = reach_editable(&mut tx, caller, pipeline).await?;
+        let project = projects::by_id(&mut tx, ProjectId(reached.row.project_id)).await?;
+        (rows::by_run_id(&mut tx, &run_id).await?, project)
     };
     if let Some((run, _)) = found {
         clear(db, engines, vec![run]).await?;
     }
-    // Whatever else carries the run id goes too: debug shells and their jobs.
-    engines.local.kill_tagged(vec![run_id]).await;
+    // Whatever else carries the run id goes too: debug shells and their jobs here, the
+    // debug pod on the project's cluster.
+    engines.local.kill_tagged(vec![run_id.clone()]).await;
+    let expand: OrgExpand = project.map(|p| serde_json::from_str(&p.expand).unwrap_or_default()).unwrap_or_default();
+    let at = Placement::of_project(&expand.cluster, expand.pipeline_namespace());
+    if !at.is_local() {
+        engines.clear(&at, &run_id).await.map_err(Error::Unavailable)?;
+    }
     Ok(())
 }
 

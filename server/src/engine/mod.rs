@@ -11,6 +11,7 @@ pub mod local;
 pub mod orphans;
 pub mod process;
 pub mod sandbox;
+pub mod shell_io;
 pub mod task_space;
 pub mod terminal;
 pub mod writer;

@@ -3,6 +3,7 @@
 //! through the engines' batched writer; the output of its pods is copied into the run's log
 //! files while they run ([`pod_output`]), so logs stay readable after the pods are gone.
 
+mod debug_shell;
 mod mirror;
 mod pod_output;
 mod tracked;
@@ -30,14 +31,6 @@ pub const PIPELINE_SERVICE_ACCOUNT: &str = "pipeline-runner";
 /// How long a clear waits for the run's objects to be gone, and how often it looks.
 const CLEAR_WAIT: Duration = Duration::from_secs(30);
 const CLEAR_CHECK: Duration = Duration::from_millis(100);
-
-/// The largest Workflow submitted: etcd's default request limit (1.5 MiB) less room for
-/// the status Argo adds.
-const MAX_WORKFLOW_BYTES: usize = 1_200_000;
-
-/// The most tasks a Workflow holds: one template each, beside the DAG, within Argo's
-/// schema limit of 200 templates (and 200 tasks per DAG).
-const MAX_WORKFLOW_TASKS: usize = 199;
 
 /// Tries at reading a Workflow back after it was created.
 const READ_BACK_TRIES: u32 = 12;
@@ -92,28 +85,10 @@ impl ClusterEngine {
         }
     }
 
-    /// Whether the Workflow of `plan` fits what a cluster takes: Argo's schema allows 200
-    /// templates (one is the DAG), and etcd keeps objects of about 1.5 MB at most.
+    /// Whether the Workflow of `plan` fits what a cluster takes (Argo's schema limits, the
+    /// size etcd keeps).
     pub fn check_plan(&self, plan: &Plan, cluster: &str, namespace: &str) -> Result<(), String> {
-        if plan.tasks.len() > MAX_WORKFLOW_TASKS {
-            return Err(format!(
-                "a pipeline runs on a cluster with at most {MAX_WORKFLOW_TASKS} tasks (Argo's schema allows 200 \
-                 templates per Workflow); this one has {}: split it",
-                plan.tasks.len()
-            ));
-        }
-        let rendered = self.render(plan, cluster, namespace);
-        let size = serde_json::to_vec(&rendered).map_or(0, |json| json.len());
-        if size > MAX_WORKFLOW_BYTES {
-            return Err(format!(
-                "the run's Workflow would be {:.1} MB with {} tasks; a cluster stores at most {:.1} MB per object: \
-                 split the pipeline",
-                size as f64 / 1e6,
-                plan.tasks.len(),
-                MAX_WORKFLOW_BYTES as f64 / 1e6
-            ));
-        }
-        Ok(())
+        workflow::check_limits(&self.render(plan, cluster, namespace), plan.tasks.len())
     }
 
     /// Whether a run is in flight on a cluster.

@@ -1,0 +1,105 @@
+//! A pipeline too large for one DAG, split into parts of at most [`PART_SIZE`] tasks (Argo's
+//! schema allows 200 tasks per DAG). Tasks that are connected stay in one part where they
+//! fit; small unconnected groups share parts; a group larger than a part is cut in
+//! dependency order, and a part then waits for the earlier parts holding its tasks'
+//! upstream tasks.
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+
+/// The most tasks one DAG of a Workflow holds.
+pub const PART_SIZE: usize = 200;
+
+/// One part: a DAG of its own inside the Workflow.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Part {
+    /// Indexes of the tasks it runs, upstream tasks before their dependents.
+    pub tasks: Vec<usize>,
+    /// Earlier parts it waits for (they hold an upstream task of one of its tasks).
+    pub after: Vec<usize>,
+}
+
+fn root(parent: &mut [usize], mut task: usize) -> usize {
+    while parent[task] != task {
+        parent[task] = parent[parent[task]];
+        task = parent[task];
+    }
+    task
+}
+
+/// The tasks in an order where every upstream task comes first (ties in index order); tasks
+/// on a cycle, which a checked pipeline never has, come last in index order.
+fn dependency_order(upstream: &[Vec<usize>]) -> Vec<usize> {
+    let mut waiting: Vec<usize> = upstream.iter().map(Vec::len).collect();
+    let mut downstream: Vec<Vec<usize>> = vec![Vec::new(); upstream.len()];
+    for (task, ups) in upstream.iter().enumerate() {
+        for &up in ups {
+            downstream[up].push(task);
+        }
+    }
+    let mut ready: VecDeque<usize> = (0..upstream.len()).filter(|&t| waiting[t] == 0).collect();
+    let mut order = Vec::with_capacity(upstream.len());
+    while let Some(task) = ready.pop_front() {
+        order.push(task);
+        for &next in &downstream[task] {
+            waiting[next] -= 1;
+            if waiting[next] == 0 {
+                ready.push_back(next);
+            }
+        }
+    }
+    let placed: BTreeSet<usize> = order.iter().copied().collect();
+    order.extend((0..upstream.len()).filter(|t| !placed.contains(t)));
+    order
+}
+
+/// Splits tasks (each given by its upstream tasks' indexes) into parts of at most `size`.
+pub fn split(upstream: &[Vec<usize>], size: usize) -> Vec<Part> {
+    let size = size.max(1);
+    let mut parent: Vec<usize> = (0..upstream.len()).collect();
+    for (task, ups) in upstream.iter().enumerate() {
+        for &up in ups.iter().filter(|&&up| up < upstream.len()) {
+            let (a, b) = (root(&mut parent, task), root(&mut parent, up));
+            // The smaller index is the root: a group is named by its first task.
+            parent[a.max(b)] = a.min(b);
+        }
+    }
+    let mut groups: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    for task in dependency_order(upstream) {
+        groups.entry(root(&mut parent, task)).or_default().push(task);
+    }
+    let mut parts: Vec<Part> = Vec::new();
+    let mut open: Option<usize> = None;
+    for members in groups.into_values() {
+        if members.len() > size {
+            parts.extend(members.chunks(size).map(|chunk| Part { tasks: chunk.to_vec(), after: Vec::new() }));
+            continue;
+        }
+        match open {
+            Some(part) if parts[part].tasks.len() + members.len() <= size => parts[part].tasks.extend(members),
+            _ => {
+                open = Some(parts.len());
+                parts.push(Part { tasks: members, after: Vec::new() });
+            }
+        }
+    }
+    let mut part_of = vec![0; upstream.len()];
+    for (index, part) in parts.iter().enumerate() {
+        for &task in &part.tasks {
+            part_of[task] = index;
+        }
+    }
+    for (index, part) in parts.iter_mut().enumerate() {
+        let after: BTreeSet<usize> = part
+            .tasks
+            .iter()
+            .flat_map(|&task| upstream[task].iter().filter_map(|&up| part_of.get(up).copied()))
+            .filter(|&other| other != index)
+            .collect();
+        part.after = after.into_iter().collect();
+    }
+    parts
+}
+
+#[cfg(test)]
+#[path = "parts_tests.rs"]
+mod tests;
