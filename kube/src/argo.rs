@@ -79,8 +79,25 @@ pub struct Inputs {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Parameter {
     pub name: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Argo's `AnyString`: a number or boolean written by someone else is read as text.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "any_string")]
     pub value: Option<String>,
+}
+
+/// Reads a string, number or boolean as text.
+fn any_string<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum AnyString {
+        Text(String),
+        Number(serde_json::Number),
+        Flag(bool),
+    }
+    Ok(Option::<AnyString>::deserialize(deserializer)?.map(|value| match value {
+        AnyString::Text(text) => text,
+        AnyString::Number(number) => number.to_string(),
+        AnyString::Flag(flag) => flag.to_string(),
+    }))
 }
 
 /// What a DAG task passes to its template.
@@ -100,8 +117,13 @@ pub struct TemplateMetadata {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct DagTemplate {
     pub tasks: Vec<DagTask>,
+    /// Whether one failed task stops the rest of the DAG (Argo's default); Cubist sets
+    /// `false`, so independent branches go on, as on the local engine.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fail_fast: Option<bool>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -201,6 +223,9 @@ pub struct NodeStatus {
     pub finished_at: Option<String>,
     #[serde(default)]
     pub children: Vec<String>,
+    /// The template the node runs (a part of a large pipeline is not a task).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub template_name: Option<String>,
     /// What a finished pod node left: its main container's exit code.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub outputs: Option<NodeOutputs>,

@@ -2,14 +2,16 @@
 //! image, environment, mounts, resources and placement, as the task would run), and an
 //! interactive shell in it through the API server's exec. The pod carries the task's run
 //! id, so clearing the task removes it; it ends by itself after [`DEBUG_POD_LIFETIME`].
+//! A running pod is kept for the next shell unless the task changed since it was made.
 
+use std::hash::{Hash, Hasher};
+use std::pin::Pin;
 use std::time::Duration;
 
 use app::domain::plan::{Plan, TaskPlan};
 /// The Kubernetes pod a debug shell runs in.
 pub use k8s_openapi::api::core::v1::Pod;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Status;
-use std::pin::Pin;
 
 use futures_util::future::BoxFuture;
 use futures_util::{FutureExt, Sink, SinkExt};
@@ -24,7 +26,7 @@ use crate::workflow::{Target, slug};
 
 /// The `pod-type` label of debug pods.
 pub const DEBUG_POD_TYPE: &str = "debug";
-/// How long a debug pod lives at most (housekeeping may release it sooner).
+/// How long a debug pod lives at most (clearing the task removes it sooner).
 pub const DEBUG_POD_LIFETIME: Duration = Duration::from_secs(24 * 3600);
 /// How long opening a shell waits for the pod to run.
 const START_WAIT: Duration = Duration::from_secs(60);
@@ -36,6 +38,8 @@ pub enum DebugPodError {
     Cluster(#[from] kube::Error),
     #[error("the debug pod did not start within {0} s: {1}")]
     NotRunning(u64, String),
+    #[error("the debug pod ended or was removed instead of running: {0}")]
+    Ended(String),
 }
 
 /// The name of the debug pod of a task's run id.
@@ -53,70 +57,99 @@ pub fn debug_pod(plan: &Plan, task: &TaskPlan, target: &Target) -> Pod {
     if let Some(spec) = pod.spec.as_mut() {
         let lifetime = DEBUG_POD_LIFETIME.as_secs();
         spec.active_deadline_seconds = i64::try_from(lifetime).ok();
+        // `sleep` as the container's first process ignores SIGTERM: no grace to wait out.
+        spec.termination_grace_period_seconds = Some(0);
         for container in &mut spec.containers {
             container.command = Some(vec!["sleep".into(), lifetime.to_string()]);
             container.args = None;
         }
     }
+    let made_from = spec_hash(&pod);
+    pod.metadata.annotations.get_or_insert_with(Default::default).insert(SPEC_HASH.into(), made_from);
     pod
+}
+
+/// The annotation recording what a debug pod was made from.
+const SPEC_HASH: &str = "cubist.dev/spec-hash";
+
+/// A digest of what the pod runs (its spec), to tell a pod made before the task changed.
+fn spec_hash(pod: &Pod) -> String {
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    serde_json::to_string(&pod.spec).unwrap_or_default().hash(&mut hasher);
+    format!("{:016x}", hasher.finish())
+}
+
+fn made_from(pod: &Pod) -> Option<&str> {
+    pod.metadata.annotations.as_ref()?.get(SPEC_HASH).map(String::as_str)
 }
 
 fn phase(pod: &Pod) -> Option<&str> {
     pod.status.as_ref()?.phase.as_deref()
 }
 
-/// Why a pod is not running yet, as its status says.
-fn waiting_reason(pod: Option<&Pod>) -> String {
+/// Why a pod is not running, as its status says.
+fn reason(pod: Option<&Pod>) -> String {
     let Some(status) = pod.and_then(|p| p.status.as_ref()) else { return "it was not created".into() };
-    let waiting = status
-        .container_statuses
-        .iter()
-        .flatten()
-        .filter_map(|c| c.state.as_ref()?.waiting.as_ref())
-        .map(|w| format!("{}: {}", w.reason.clone().unwrap_or_default(), w.message.clone().unwrap_or_default()))
+    let said = |reason: &Option<String>, message: &Option<String>| {
+        format!("{}: {}", reason.as_deref().unwrap_or("unknown"), message.as_deref().unwrap_or("no message"))
+    };
+    let containers = status.container_statuses.iter().flatten().filter_map(|c| c.state.as_ref());
+    let from_container = containers
+        .filter_map(|state| match (&state.waiting, &state.terminated) {
+            (Some(w), _) => Some(said(&w.reason, &w.message)),
+            (_, Some(t)) => Some(format!("{} (exit {})", said(&t.reason, &t.message), t.exit_code)),
+            _ => None,
+        })
         .next();
-    let condition = status
-        .conditions
-        .iter()
-        .flatten()
-        .find(|c| c.status == "False")
-        .map(|c| format!("{}: {}", c.reason.clone().unwrap_or_default(), c.message.clone().unwrap_or_default()));
-    waiting.or(condition).unwrap_or_else(|| format!("it is {}", phase_of(pod)))
+    let condition =
+        status.conditions.iter().flatten().find(|c| c.status == "False").map(|c| said(&c.reason, &c.message));
+    from_container.or(condition).unwrap_or_else(|| format!("it is {}", phase_of(pod)))
 }
 
 fn phase_of(pod: Option<&Pod>) -> String {
     pod.and_then(phase).unwrap_or("not scheduled yet").to_lowercase()
 }
 
-/// Makes sure `wanted`'s pod runs: a running one of that name is kept; any other is
-/// replaced. Returns once it runs.
+/// Whether the pod has started or will not (ended, or being deleted).
+fn settled(pod: Option<&Pod>) -> bool {
+    pod.is_none_or(|p| {
+        p.metadata.deletion_timestamp.is_some() || matches!(phase(p), Some("Running" | "Succeeded" | "Failed"))
+    })
+}
+
+/// Makes sure `wanted`'s pod runs: one of that name that runs or is starting, made from
+/// the same spec, is kept; any other is replaced. Returns once it runs, or says why it
+/// does not.
 pub async fn ensure_running(client: &Client, wanted: &Pod) -> Result<(), DebugPodError> {
     let namespace = wanted.metadata.namespace.as_deref().unwrap_or("default");
     let name = wanted.metadata.name.clone().unwrap_or_default();
     let pods: Api<Pod> = Api::namespaced(client.clone(), namespace);
+    let keep = |pod: &Pod| {
+        pod.metadata.deletion_timestamp.is_none()
+            && matches!(phase(pod), Some("Running" | "Pending"))
+            && made_from(pod) == made_from(wanted)
+    };
     match pods.get_opt(&name).await? {
-        Some(pod) if pod.metadata.deletion_timestamp.is_none() && phase(&pod) == Some("Running") => return Ok(()),
+        Some(pod) if keep(&pod) => {}
         Some(_) => {
             pods.delete(&name, &DeleteParams::foreground()).await?;
             let gone = await_condition(pods.clone(), &name, |p: Option<&Pod>| p.is_none());
             if tokio::time::timeout(START_WAIT, gone).await.is_err() {
-                return Err(DebugPodError::NotRunning(
-                    START_WAIT.as_secs(),
-                    "the previous debug pod is still being deleted".into(),
-                ));
+                let why = "the previous debug pod is still being deleted".to_owned();
+                return Err(DebugPodError::NotRunning(START_WAIT.as_secs(), why));
             }
+            pods.create(&PostParams::default(), wanted).await?;
         }
-        None => {}
+        None => {
+            pods.create(&PostParams::default(), wanted).await?;
+        }
     }
-    pods.create(&PostParams::default(), wanted).await?;
-    let running = await_condition(pods.clone(), &name, |p: Option<&Pod>| p.and_then(phase) == Some("Running"));
-    match tokio::time::timeout(START_WAIT, running).await {
-        Ok(Ok(_)) => Ok(()),
-        Ok(Err(e)) => Err(DebugPodError::NotRunning(START_WAIT.as_secs(), e.to_string())),
-        Err(_) => {
-            let now = pods.get_opt(&name).await?;
-            Err(DebugPodError::NotRunning(START_WAIT.as_secs(), waiting_reason(now.as_ref())))
-        }
+    let waited = tokio::time::timeout(START_WAIT, await_condition(pods.clone(), &name, settled)).await;
+    let now = pods.get_opt(&name).await?;
+    match now.as_ref().map(phase) {
+        Some(Some("Running")) if now.as_ref().is_some_and(|p| p.metadata.deletion_timestamp.is_none()) => Ok(()),
+        _ if waited.is_err() => Err(DebugPodError::NotRunning(START_WAIT.as_secs(), reason(now.as_ref()))),
+        _ => Err(DebugPodError::Ended(reason(now.as_ref()))),
     }
 }
 

@@ -74,11 +74,13 @@ fn status_of(phase: Option<Phase>, stopped: bool, done: bool) -> RunStatus {
 }
 
 /// The node of each task: the one named after it (a retried task's attempts are its
-/// children, named `<task>(<n>)`).
+/// children, named `<task>(<n>)`); the DAG nodes of a large pipeline's parts are not tasks.
 fn task_nodes(nodes: &BTreeMap<String, NodeStatus>) -> std::collections::HashMap<&str, &NodeStatus> {
     nodes
         .values()
         .filter(|n| matches!(n.kind.as_str(), "Pod" | "Retry" | "Skipped"))
+        // A part of a large pipeline that did not run is a skipped node named after it.
+        .filter(|n| !n.template_name.as_deref().is_some_and(crate::workflow::is_dag_template))
         .map(|n| (n.display_name.as_str(), n))
         .collect()
 }
@@ -237,6 +239,18 @@ mod tests {
         assert_eq!(ids, ["c0", "c1", "c2"], "attempts in order, each with its pod's node");
         assert!(state.tasks[1].attempts.iter().all(|a| a.status == RunStatus::Failed));
         assert!(state.tasks[0].finished_at.is_some());
+    }
+
+    #[test]
+    fn a_part_that_did_not_run_is_not_a_task_of_its_name() {
+        // Listed after the task (nodes are keyed by id), so without the rule it would win.
+        let mut part = node("z", "part-2", "Skipped", Phase::Omitted, &[]).1;
+        part.template_name = Some("part-2".into());
+        let mut task = node("a", "part-2", "Pod", Phase::Succeeded, &[]).1;
+        task.template_name = Some("tasks-1".into());
+        let w = workflow(Phase::Failed, false, vec![("z".into(), part), ("a".into(), task)]);
+        let state = run_state(&w, &["part-2".to_owned()]);
+        assert_eq!(state.tasks[0].status, RunStatus::Succeeded, "the task named part-2, not the part");
     }
 
     #[test]

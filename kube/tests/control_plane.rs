@@ -105,6 +105,7 @@ async fn argo_runs_a_dag_to_its_end() {
                     ..DagTask::default()
                 },
             ],
+            ..DagTemplate::default()
         }),
         ..Template::default()
     };

@@ -95,10 +95,14 @@ fn a_large_pipeline_runs_in_parts_whose_tasks_get_exactly_their_own_templates() 
     let by_name: HashMap<&str, &Template> = templates.iter().map(|t| (t.name.as_str(), t)).collect();
     let entry = by_name[workflow::ENTRYPOINT].dag.as_ref().unwrap();
     let parts: Vec<&str> = entry.tasks.iter().map(|t| t.name.as_str()).collect();
-    assert_eq!(parts, ["part-1", "part-2", "part-3"], "450 connected tasks in parts of 200");
-    assert_eq!(entry.tasks[2].dependencies, ["part-1"], "the fan's later parts wait for the part of its root");
+    assert_eq!(parts, ["part-1", "part-2", "part-3", "part-4"], "the fan's root, then its 449 dependents");
+    assert_eq!(by_name["part-1"].dag.as_ref().unwrap().tasks.len(), 1);
+    assert!(entry.tasks[1..].iter().all(|t| t.dependencies == ["part-1"]), "each waits only for the root's part");
+    assert!(templates.iter().filter_map(|t| t.dag.as_ref()).all(|d| d.fail_fast == Some(false)));
     let shared: Vec<&str> = templates.iter().filter(|t| t.container.is_some()).map(|t| t.name.as_str()).collect();
-    assert_eq!(shared, ["tasks-1", "tasks-2"], "two kinds of resources, two templates");
+    assert_eq!(shared, ["tasks-1", "tasks-2", "tasks-3"], "two kinds of resources, and shard-0007's own");
+    let literal = by_name["tasks-3"].metadata.as_ref().unwrap().annotations["cubist.dev/task-label"].clone();
+    assert!(literal.starts_with('\u{1b}'), "a label Argo cannot substitute is written as it is: {literal:?}");
 
     // The same tasks rendered a template each (few enough for that), for comparison.
     let mut few = plan.clone();
@@ -114,6 +118,12 @@ fn a_large_pipeline_runs_in_parts_whose_tasks_get_exactly_their_own_templates() 
             assert_eq!(task.when.is_some(), task.name == "shard-0005", "only the skipped task has a condition");
             let Some(expected) = own.get(workflow::task_template(&task.name).as_str()) else { continue };
             let arguments = task.arguments.as_ref().map(|a| a.parameters.clone()).unwrap_or_default();
+            // What Go's quoting (Argo's) escapes as JSON does: nothing else is passed.
+            let go_quotes_as_json =
+                |c: char| (c >= ' ' && c != '\u{7f}' && u32::from(c) <= 0xFFFF) || "\u{8}\u{c}\n\r\t".contains(c);
+            for value in arguments.iter().filter_map(|a| a.value.as_deref()) {
+                assert!(value.chars().all(go_quotes_as_json), "{value:?} cannot be a parameter");
+            }
             let mut called = substitute(by_name[task.template.as_str()], &arguments);
             called.name = expected.name.clone();
             called.inputs = None;
@@ -134,7 +144,7 @@ fn a_pipeline_that_cannot_share_templates_is_refused_saying_why() {
     }
     let rendered = workflow::render(&plan, &common::target("pipeline"));
     let refusal = workflow::check_limits(&rendered, plan.tasks.len()).unwrap_err();
-    assert!(refusal.contains("need 454 templates") && refusal.contains("allows 200"), "{refusal}");
+    assert!(refusal.contains("need 455 templates") && refusal.contains("allows 200"), "{refusal}");
 }
 
 #[tokio::test]

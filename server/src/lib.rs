@@ -86,7 +86,8 @@ pub async fn build(config: Config) -> Result<Built, StartError> {
     let engine =
         engine::Engine::start(db.clone(), config.data_dir.clone(), RETRY_BACKOFF, config.sandbox.clone()).await;
     let clusters = Arc::new(cubist_kube::clusters::Clusters::connect(&config.clusters, &config.cluster_settings).await);
-    let on_clusters = engine::cluster::ClusterEngine::new(clusters.clone(), engine.shared());
+    let on_clusters =
+        engine::cluster::ClusterEngine::new(clusters.clone(), engine.shared(), config.cluster_create_rate);
     let engines = engine::executor::Engines { local: engine, clusters: on_clusters };
     let kubernetes = cluster_config::kubernetes(&config.clusters);
     let registry_sync = registry_sync::RegistrySync::start(db.clone(), secrets.clone(), clusters.clone(), kubernetes);

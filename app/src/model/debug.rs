@@ -16,7 +16,8 @@ pub struct DebugShell {
     pub shell: String,
     /// Working directory the shell starts in.
     pub workdir: String,
-    /// Where the shell runs: `host` for the local engine.
+    /// Where the shell runs: `host` for the local engine, `pod <namespace>/<pod> on <cluster>`
+    /// for a task of a project on a Kubernetes cluster.
     pub location: String,
 }
 

@@ -122,12 +122,24 @@ fn dag(plan: &Plan) -> Template {
             arguments: None,
         })
         .collect();
-    Template { name: ENTRYPOINT.into(), dag: Some(DagTemplate { tasks }), ..Template::default() }
+    Template {
+        name: ENTRYPOINT.into(),
+        dag: Some(DagTemplate { tasks, fail_fast: Some(false) }),
+        ..Template::default()
+    }
 }
 
 /// The name of the `index`th part.
 fn part_name(index: usize) -> String {
-    format!("part-{}", index + 1)
+    format!("{PART_PREFIX}{}", index + 1)
+}
+
+const PART_PREFIX: &str = "part-";
+
+/// Whether `template` is the entry DAG or a part of one (not a task).
+pub fn is_dag_template(template: &str) -> bool {
+    template == ENTRYPOINT
+        || template.strip_prefix(PART_PREFIX).is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// The templates of a pipeline too large for one template per task: the entry DAG runs the
@@ -155,8 +167,11 @@ fn in_parts(plan: &Plan, per_task: Vec<Template>) -> Vec<Template> {
             ..DagTask::default()
         })
         .collect();
-    let mut templates =
-        vec![Template { name: ENTRYPOINT.into(), dag: Some(DagTemplate { tasks: entry }), ..Template::default() }];
+    let mut templates = vec![Template {
+        name: ENTRYPOINT.into(),
+        dag: Some(DagTemplate { tasks: entry, fail_fast: Some(false) }),
+        ..Template::default()
+    }];
     for (number, part) in parts.iter().enumerate() {
         let tasks = part
             .tasks
@@ -176,7 +191,11 @@ fn in_parts(plan: &Plan, per_task: Vec<Template>) -> Vec<Template> {
                 }
             })
             .collect();
-        templates.push(Template { name: part_name(number), dag: Some(DagTemplate { tasks }), ..Template::default() });
+        templates.push(Template {
+            name: part_name(number),
+            dag: Some(DagTemplate { tasks, fail_fast: Some(false) }),
+            ..Template::default()
+        });
     }
     templates.extend(shared);
     templates

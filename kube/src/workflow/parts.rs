@@ -1,8 +1,11 @@
 //! A pipeline too large for one DAG, split into parts of at most [`PART_SIZE`] tasks (Argo's
 //! schema allows 200 tasks per DAG). Tasks that are connected stay in one part where they
-//! fit; small unconnected groups share parts; a group larger than a part is cut in
-//! dependency order, and a part then waits for the earlier parts holding its tasks'
-//! upstream tasks.
+//! fit; small unconnected groups share parts; a group larger than a part is cut between
+//! dependency levels (a task's level is one more than its upstream tasks' highest), whole
+//! levels packed into a part while they fit and a level larger than a part spread over
+//! parts of its own, and a part then waits for the earlier parts holding its tasks'
+//! upstream tasks. So a fan from one task puts that task alone in the first part, and its
+//! dependents, in the parts after, wait only for it.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
@@ -52,6 +55,40 @@ fn dependency_order(upstream: &[Vec<usize>]) -> Vec<usize> {
     order
 }
 
+/// Cuts a connected group (in dependency order) into parts at level boundaries.
+fn by_levels(upstream: &[Vec<usize>], members: &[usize], size: usize) -> Vec<Vec<usize>> {
+    let mut level: BTreeMap<usize, usize> = BTreeMap::new();
+    let mut levels: Vec<Vec<usize>> = Vec::new();
+    for &task in members {
+        let depth = upstream[task].iter().filter_map(|up| level.get(up)).map(|d| d + 1).max().unwrap_or(0);
+        level.insert(task, depth);
+        if levels.len() <= depth {
+            levels.resize_with(depth + 1, Vec::new);
+        }
+        levels[depth].push(task);
+    }
+    let mut parts: Vec<Vec<usize>> = Vec::new();
+    let mut current: Vec<usize> = Vec::new();
+    for tasks in levels {
+        if current.len() + tasks.len() <= size {
+            current.extend(tasks);
+            continue;
+        }
+        if !current.is_empty() {
+            parts.push(std::mem::take(&mut current));
+        }
+        if tasks.len() <= size {
+            current = tasks;
+        } else {
+            parts.extend(tasks.chunks(size).map(<[usize]>::to_vec));
+        }
+    }
+    if !current.is_empty() {
+        parts.push(current);
+    }
+    parts
+}
+
 /// Splits tasks (each given by its upstream tasks' indexes) into parts of at most `size`.
 pub fn split(upstream: &[Vec<usize>], size: usize) -> Vec<Part> {
     let size = size.max(1);
@@ -71,7 +108,8 @@ pub fn split(upstream: &[Vec<usize>], size: usize) -> Vec<Part> {
     let mut open: Option<usize> = None;
     for members in groups.into_values() {
         if members.len() > size {
-            parts.extend(members.chunks(size).map(|chunk| Part { tasks: chunk.to_vec(), after: Vec::new() }));
+            parts
+                .extend(by_levels(upstream, &members, size).into_iter().map(|tasks| Part { tasks, after: Vec::new() }));
             continue;
         }
         match open {

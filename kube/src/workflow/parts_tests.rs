@@ -60,11 +60,19 @@ fn connected_tasks_stay_together_and_a_large_group_is_cut_in_order() {
     let parts = split(&upstream, 6);
     assert_eq!(parts[0].tasks, [0, 1, 2, 3, 4, 5]);
     assert_eq!(parts[1].tasks, [6, 7, 8], "the chain is not cut and the single task joins it");
-    // A fan of 10 from one task, in parts of 4: the later parts wait for the first.
+    // A fan of 10 from one task, in parts of 4: the root alone, its dependents after it,
+    // each part waiting only for the root's.
     let mut fan = vec![vec![0]; 11];
     fan[0] = Vec::new();
     let parts = split(&fan, 4);
-    assert_eq!(parts.iter().map(|p| p.tasks.len()).collect::<Vec<_>>(), [4, 4, 3]);
-    assert_eq!(parts[1].after, [0]);
-    assert_eq!(parts[2].after, [0]);
+    assert_eq!(parts.iter().map(|p| p.tasks.len()).collect::<Vec<_>>(), [1, 4, 4, 2]);
+    assert!(parts[1..].iter().all(|p| p.after == [0]));
+    // A chain of 10 in parts of 4: whole levels, each part after the one before.
+    let chain: Vec<Vec<usize>> = (0..10).map(|i| if i == 0 { Vec::new() } else { vec![i - 1] }).collect();
+    let parts = split(&chain, 4);
+    assert_eq!(
+        parts.iter().map(|p| p.tasks.clone()).collect::<Vec<_>>(),
+        [vec![0, 1, 2, 3], vec![4, 5, 6, 7], vec![8, 9]]
+    );
+    assert_eq!((parts[1].after.clone(), parts[2].after.clone()), (vec![0], vec![1]));
 }

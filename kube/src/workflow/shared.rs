@@ -40,6 +40,18 @@ fn strings(template: &mut Template) -> Vec<&mut String> {
     found
 }
 
+/// Whether Argo can put `value` into a template as a parameter: it escapes values with Go's
+/// `strconv.Quote` and then reads the template as JSON, so a value with a character Go
+/// escapes in a way JSON has not (`\a`, `\v`, `\xNN`, `\UXXXXXXXX`: other control characters,
+/// DEL, anything beyond the Basic Multilingual Plane) would break the Workflow.
+pub fn substitutable(value: &str) -> bool {
+    value.chars().all(|c| match c {
+        '\u{8}' | '\u{c}' | '\n' | '\r' | '\t' => true,
+        '\u{0}'..='\u{1f}' | '\u{7f}' => false,
+        c => u32::from(c) <= 0xFFFF,
+    })
+}
+
 struct Group {
     skeleton: Template,
     /// Each member's task index and strings.
@@ -52,7 +64,11 @@ pub fn share(per_task: Vec<Template>) -> (Vec<Template>, Vec<Call>) {
     let mut groups: Vec<Group> = Vec::new();
     let mut by_shape: HashMap<String, usize> = HashMap::new();
     for (task, mut skeleton) in per_task.into_iter().enumerate() {
-        let values: Vec<String> = strings(&mut skeleton).into_iter().map(std::mem::take).collect();
+        // A value Argo could not put back stays in the shape: its tasks get it literally.
+        let values: Vec<String> = strings(&mut skeleton)
+            .into_iter()
+            .map(|text| if substitutable(text) { std::mem::take(text) } else { text.clone() })
+            .collect();
         skeleton.name = String::new();
         let shape = serde_json::to_string(&skeleton).unwrap_or_default();
         let index = *by_shape.entry(shape).or_insert_with(|| {

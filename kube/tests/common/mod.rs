@@ -115,7 +115,9 @@ pub fn target(namespace: &str) -> Target {
 }
 
 /// A pipeline of `count` tasks, too many for a template each: `shard-0000` feeds all the
-/// others, every seventh task asks for other resources, and `shard-0005` is skipped.
+/// others, every seventh task asks for other resources, `shard-0005` is skipped, and
+/// `shard-0007`'s label has characters Argo cannot take as a parameter (an escape and a
+/// flag emoji beyond the Basic Multilingual Plane).
 pub fn large(run_id: &str, count: usize) -> Plan {
     let template = seeded("shell");
     let tasks: Vec<TaskSpec> = (0..count)
@@ -124,6 +126,9 @@ pub fn large(run_id: &str, count: usize) -> Plan {
                 "name": format!("shard-{i:04}"), "label": format!("分片 \"{i}\""),
                 "args": {"script": format!("echo shard {i}")}
             });
+            if i == 7 {
+                fields["label"] = serde_json::json!("\u{1b}[31m red 🏴\u{e0067}\u{e0062}\u{e007f}");
+            }
             if i % 7 == 3 {
                 fields["resources"] = serde_json::json!({"cpu": "2", "memory": "4G", "gpu": "0"});
             }

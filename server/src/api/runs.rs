@@ -15,7 +15,7 @@ use super::error::ApiResult;
 use super::extract::ApiQuery;
 use super::{ApiRoutes, log_stream};
 use crate::auth::Identity;
-use crate::domain::{runs, workflow_preview};
+use crate::domain::{runs, single_tasks, workflow_preview};
 use crate::state::AppState;
 
 pub fn routes(r: ApiRoutes) -> ApiRoutes {
@@ -68,7 +68,7 @@ async fn run_task(
     Extension(caller): Extension<Identity>,
     Path(task): Path<TaskId>,
 ) -> ApiResult<(StatusCode, Json<Run>)> {
-    Ok((StatusCode::CREATED, Json(runs::run_task(&state.db, &state.engines, &caller, task).await?)))
+    Ok((StatusCode::CREATED, Json(single_tasks::run_task(&state.db, &state.engines, &caller, task).await?)))
 }
 
 /// The log of the task's last single-task run.
@@ -80,7 +80,7 @@ async fn single_task_logs(
     Path(task): Path<TaskId>,
     ApiQuery(q): ApiQuery<LogQuery>,
 ) -> ApiResult<impl IntoResponse> {
-    let text = runs::task_logs(&state.db, &state.engines, &caller, task, q).await?;
+    let text = single_tasks::task_logs(&state.db, &state.engines, &caller, task, q).await?;
     Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], text))
 }
 
@@ -92,7 +92,7 @@ async fn clear_task(
     Extension(caller): Extension<Identity>,
     Path(task): Path<TaskId>,
 ) -> ApiResult<StatusCode> {
-    runs::clear_task(&state.db, &state.engines, &caller, task).await?;
+    single_tasks::clear_task(&state.db, &state.engines, &caller, task).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -187,5 +187,5 @@ async fn follow_single_task_logs(
     Extension(caller): Extension<Identity>,
     Path(task): Path<TaskId>,
 ) -> ApiResult<Sse<impl Stream<Item = Result<Event, std::convert::Infallible>>>> {
-    Ok(log_stream::events(runs::follow_task(&state.db, &state.engines, &caller, task).await?))
+    Ok(log_stream::events(single_tasks::follow_task(&state.db, &state.engines, &caller, task).await?))
 }

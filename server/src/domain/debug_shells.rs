@@ -8,7 +8,8 @@
 use app::model::{DebugShell, TaskId, terminal_size};
 use cubist_kube::debug_pods::Pod;
 
-use super::runs::{compile, task_owner};
+use super::runs::compile;
+use super::single_tasks::{run_id_of, task_owner};
 use super::{Error, Result};
 use crate::auth::Identity;
 use crate::db::Db;
@@ -40,7 +41,7 @@ pub async fn prepare(
     task: TaskId,
 ) -> Result<(DebugShell, Launch)> {
     let (pipeline, name) = task_owner(db, caller, task).await?;
-    let run_id = format!("run-{}-{}", pipeline.0, task.0);
+    let run_id = run_id_of(pipeline, task);
     let compiled = {
         let mut conn = db.read().await?;
         compile(&mut conn.tx(), caller, pipeline, &run_id, Some(task)).await?

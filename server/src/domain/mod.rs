@@ -22,6 +22,7 @@ pub mod runs;
 pub mod schedule_pass;
 pub mod schedules;
 pub mod seed;
+pub mod single_tasks;
 pub mod tokens;
 pub mod workflow_preview;
 

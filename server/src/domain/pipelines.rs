@@ -231,7 +231,7 @@ pub async fn delete(db: &Db, engines: &Engines, caller: &Identity, id: PipelineI
     });
     futures_util::future::join_all(cancels).await;
     // Single-task run ids are also what debug shells of the tasks carry.
-    let shells: Vec<String> = tasks.iter().map(|t| format!("run-{}-{}", id.0, t.0.id)).collect();
+    let shells: Vec<String> = tasks.iter().map(|t| super::single_tasks::run_id_of(id, TaskId(t.0.id))).collect();
     let all: Vec<String> = runs.iter().map(|(run_id, _)| run_id.clone()).chain(shells.iter().cloned()).collect();
     engines.local.kill_tagged(all).await;
     for (run_id, at) in &runs {

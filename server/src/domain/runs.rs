@@ -130,7 +130,7 @@ pub(super) async fn clear(db: &Db, engines: &Engines, old: Vec<RunRow>) -> Resul
 /// Starts a run of the pipeline (`only`: one task, run id `run-<pipeline>-<task>`).
 pub async fn start(db: &Db, engines: &Engines, caller: &Identity, id: PipelineId, only: Option<TaskId>) -> Result<Run> {
     let (kind, run_id) = match only {
-        Some(task) => (RunKind::Task, format!("run-{}-{}", id.0, task.0)),
+        Some(task) => (RunKind::Task, super::single_tasks::run_id_of(id, task)),
         None => (RunKind::Manual, new_run_id()),
     };
     // Compile first: a pipeline that cannot run must not stop the run in flight.
@@ -407,65 +407,6 @@ async fn read_end(path: &std::path::Path, max: u64) -> Result<(Vec<u8>, u64, u64
         Ok::<_, std::io::Error>((bytes, end, skip))
     };
     read.await.map_err(|e| Error::Unavailable(format!("cannot read the log: {e}")))
-}
-
-/// The pipeline of a task the caller may see, and the task's name.
-pub(super) async fn task_owner(db: &Db, caller: &Identity, task: TaskId) -> Result<(PipelineId, String)> {
-    let mut conn = db.read().await?;
-    let mut tx = conn.tx();
-    let (pipeline, name) = tasks::owner(&mut tx, task.0).await?.ok_or(Error::NotFound("task"))?;
-    reach(&mut tx, caller, PipelineId(pipeline)).await.map_err(|_| Error::NotFound("task"))?;
-    Ok((PipelineId(pipeline), name))
-}
-
-/// Runs one task alone as `run-<pipeline id>-<task id>`.
-pub async fn run_task(db: &Db, engines: &Engines, caller: &Identity, task: TaskId) -> Result<Run> {
-    let (pipeline, _) = task_owner(db, caller, task).await?;
-    start(db, engines, caller, pipeline, Some(task)).await
-}
-
-/// The log of the task's last single-task run.
-pub async fn task_logs(
-    db: &Db,
-    engines: &Engines,
-    caller: &Identity,
-    task: TaskId,
-    query: app::model::LogQuery,
-) -> Result<String> {
-    let (pipeline, name) = task_owner(db, caller, task).await?;
-    logs(db, engines, caller, &format!("run-{}-{}", pipeline.0, task.0), &name, query).await
-}
-
-/// Stops the task's single-task run and every debug shell of the task, and removes its
-/// scratch state; the record stays as `deleted`, the logs stay readable.
-pub async fn clear_task(db: &Db, engines: &Engines, caller: &Identity, task: TaskId) -> Result<()> {
-    let (pipeline, _) = task_owner(db, caller, task).await?;
-    let run_id = format!("run-{}-{}", pipeline.0, task.0);
-    let (found, project) = {
-        let mut conn = db.read().await?;
-        let mut tx = conn.tx();
-        let reached = reach_editable(&mut tx, caller, pipeline).await?;
-        let project = projects::by_id(&mut tx, ProjectId(reached.row.project_id)).await?;
-        (rows::by_run_id(&mut tx, &run_id).await?, project)
-    };
-    if let Some((run, _)) = found {
-        clear(db, engines, vec![run]).await?;
-    }
-    // Whatever else carries the run id goes too: debug shells and their jobs here, the
-    // debug pod on the project's cluster.
-    engines.local.kill_tagged(vec![run_id.clone()]).await;
-    let expand: OrgExpand = project.map(|p| serde_json::from_str(&p.expand).unwrap_or_default()).unwrap_or_default();
-    let at = Placement::of_project(&expand.cluster, expand.pipeline_namespace());
-    if !at.is_local() {
-        engines.clear(&at, &run_id).await.map_err(Error::Unavailable)?;
-    }
-    Ok(())
-}
-
-/// Follows the output of the task's last single-task run.
-pub async fn follow_task(db: &Db, engines: &Engines, caller: &Identity, task: TaskId) -> Result<Follow> {
-    let (pipeline, name) = task_owner(db, caller, task).await?;
-    follow(db, engines, caller, &format!("run-{}-{}", pipeline.0, task.0), &name).await
 }
 
 /// What a live log stream starts from: the output so far and the live subscription.

@@ -1,6 +1,8 @@
 //! Servers whose projects may run on the real test control plane (`testenv`), for the
 //! tests of the Kubernetes engine: a namespace of the plane per test, projects on it.
 
+#![allow(dead_code)]
+
 use cubist_kube::clusters::{ClusterSettings, Source};
 use cubist_kube::testenv;
 use k8s_openapi::api::core::v1::ServiceAccount;

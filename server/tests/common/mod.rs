@@ -169,6 +169,7 @@ impl TestApp {
             session_hours: 1,
             clusters: vec!["local".into(), "gpu-east".into()],
             cluster_settings: Vec::new(),
+            cluster_create_rate: Default::default(),
             secret_key: None,
             embed: Default::default(),
             scratch_hours: 24,

@@ -16,6 +16,7 @@ impl ClusterEngine {
     pub async fn open_shell(&self, cluster: &str, pod: &Pod, cols: u16, rows: u16) -> Result<PodShell, String> {
         let client =
             self.inner.clusters.client(cluster).ok_or_else(|| self.check(cluster).err().unwrap_or_default())?;
+        self.inner.creations.wait_turn(cluster).await;
         debug_pods::ensure_running(client, pod).await.map_err(|e| format!("the debug pod on '{cluster}': {e}"))?;
         let namespace = pod.metadata.namespace.as_deref().unwrap_or_default();
         let name = pod.metadata.name.as_deref().unwrap_or_default();

@@ -3,6 +3,7 @@
 //! through the engines' batched writer; the output of its pods is copied into the run's log
 //! files while they run ([`pod_output`]), so logs stay readable after the pods are gone.
 
+pub mod create_rate;
 mod debug_shell;
 mod mirror;
 mod pod_output;
@@ -41,6 +42,8 @@ const CANCEL_WAIT: Duration = Duration::from_secs(60);
 /// What the engine's tasks share.
 pub struct ClusterInner {
     clusters: Arc<Clusters>,
+    /// How fast objects are created on each cluster.
+    creations: create_rate::CreateLimiter,
     /// Log files and live output, shared with the local engine.
     files: Arc<Inner>,
     tracked: Mutex<HashMap<String, Tracked>>,
@@ -53,8 +56,9 @@ pub struct ClusterEngine {
 }
 
 impl ClusterEngine {
-    pub fn new(clusters: Arc<Clusters>, files: Arc<Inner>) -> Self {
-        Self { inner: Arc::new(ClusterInner { clusters, files, tracked: Mutex::default() }) }
+    pub fn new(clusters: Arc<Clusters>, files: Arc<Inner>, rate: create_rate::CreateRate) -> Self {
+        let creations = create_rate::CreateLimiter::new(rate);
+        Self { inner: Arc::new(ClusterInner { clusters, creations, files, tracked: Mutex::default() }) }
     }
 
     /// Where a run of this project goes on `cluster`, and what the cluster adds to it.
@@ -124,6 +128,7 @@ impl ClusterEngine {
             self.inner.fail_if(&plan.run_id, &message, this_run).await;
             return Err(message);
         };
+        self.inner.creations.wait_turn(cluster).await;
         let uid = match workflows::submit(client, &rendered).await {
             Ok(created) => created.metadata.uid,
             // The answer may have been lost after the Workflow was made: it is ours if so.

@@ -5,73 +5,18 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use app::model::LoginMethod;
-use ipnet::IpNet;
 use serde::Deserialize;
+
+mod auth;
+
+pub use auth::{AuthConfig, OidcConfig, TrustedHeader, UsernameClaim};
+use auth::{OidcVars, auth_config, oidc_config};
 
 /// Where the data lives.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DatabaseUrl {
     Sqlite(PathBuf),
     Postgres(String),
-}
-
-/// Sign-in through a reverse proxy that authenticates users and passes the name on.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TrustedHeader {
-    /// Request header carrying the username, e.g. `X-Remote-User`.
-    pub header: String,
-    /// Peers allowed to set it; requests from elsewhere are ignored.
-    pub proxies: Vec<IpNet>,
-}
-
-/// Which ID-token claim names the user.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum UsernameClaim {
-    PreferredUsername,
-    Email,
-    Subject,
-}
-
-/// Sign-in with an OpenID Connect provider (authorization-code flow with PKCE).
-#[derive(Clone, PartialEq, Eq)]
-pub struct OidcConfig {
-    pub issuer: String,
-    pub client_id: String,
-    pub client_secret: Option<String>,
-    /// Where the provider sends the browser back: `<public URL>/api/v1/auth/oidc/callback`.
-    pub redirect_url: String,
-    pub scopes: Vec<String>,
-    pub username_claim: UsernameClaim,
-}
-
-impl std::fmt::Debug for OidcConfig {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("OidcConfig")
-            .field("issuer", &self.issuer)
-            .field("client_id", &self.client_id)
-            .field("client_secret", &self.client_secret.as_ref().map(|_| "<set>"))
-            .field("redirect_url", &self.redirect_url)
-            .field("scopes", &self.scopes)
-            .field("username_claim", &self.username_claim)
-            .finish()
-    }
-}
-
-/// How users sign in.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AuthConfig {
-    pub primary: LoginMethod,
-    pub enabled: Vec<LoginMethod>,
-    /// Reverse proxies whose `X-Forwarded-For` names the client (`CUBIST_TRUSTED_PROXIES`).
-    pub trusted_proxies: Vec<IpNet>,
-    pub trusted_header: Option<TrustedHeader>,
-    pub oidc: Option<OidcConfig>,
-}
-
-impl AuthConfig {
-    pub fn allows(&self, method: LoginMethod) -> bool {
-        self.enabled.contains(&method)
-    }
 }
 
 /// The server's whole configuration.
@@ -97,6 +42,8 @@ pub struct Config {
     pub clusters: Vec<String>,
     /// How each cluster other than `local` is reached (`CUBIST_KUBECONFIGS`).
     pub cluster_settings: Vec<cubist_kube::clusters::ClusterSettings>,
+    /// How fast Cubist creates Workflows and pods on each cluster (`CUBIST_CLUSTER_CREATE_RATE`).
+    pub cluster_create_rate: crate::engine::cluster::create_rate::CreateRate,
     /// Who may frame Cubist and which external panels it shows.
     pub embed: crate::embedding::EmbedConfig,
     /// Hours a finished run's scratch folder is kept (its logs and record stay).
@@ -200,6 +147,7 @@ struct FileConfig {
     retain_audit_days: Option<String>,
     retain_notifications_days: Option<String>,
     cluster_keep_minutes: Option<String>,
+    cluster_create_rate: Option<String>,
 }
 
 impl Config {
@@ -320,7 +268,12 @@ impl Config {
             retry_ms: pick("CUBIST_DELIVERY_RETRY_MS", file.delivery_retry_ms),
         })
         .map_err(|(variable, problem)| bad(variable, problem))?;
+        let cluster_create_rate = crate::engine::cluster::create_rate::parse(
+            pick(crate::engine::cluster::create_rate::VARIABLE, file.cluster_create_rate).as_deref(),
+        )
+        .map_err(|problem| bad(crate::engine::cluster::create_rate::VARIABLE, problem))?;
         Ok(Self {
+            cluster_create_rate,
             alerts,
             scheduler,
             sandbox,
@@ -398,183 +351,5 @@ pub(crate) fn parse_bool(var: &str, v: &str) -> Result<bool, ConfigError> {
     }
 }
 
-fn parse_method(var: &str, v: &str) -> Result<LoginMethod, ConfigError> {
-    match v.trim() {
-        "password" => Ok(LoginMethod::Password),
-        "oidc" => Ok(LoginMethod::Oidc),
-        "trusted-header" => Ok(LoginMethod::TrustedHeader),
-        other => Err(bad(var, format!("unknown login method '{other}' (password, oidc, trusted-header)"))),
-    }
-}
-
-fn auth_config(
-    methods: Option<String>,
-    primary: Option<String>,
-    header: Option<String>,
-    proxies: Option<String>,
-) -> Result<AuthConfig, ConfigError> {
-    let enabled = match methods {
-        None => vec![LoginMethod::Password],
-        Some(list) => list
-            .split(',')
-            .filter(|m| !m.trim().is_empty())
-            .map(|m| parse_method("CUBIST_LOGIN_METHODS", m))
-            .collect::<Result<Vec<_>, _>>()?,
-    };
-    if enabled.is_empty() {
-        return Err(bad("CUBIST_LOGIN_METHODS", "at least one login method is needed"));
-    }
-    let primary = match primary {
-        Some(p) => parse_method("CUBIST_PRIMARY_LOGIN", &p)?,
-        None => enabled[0],
-    };
-    if !enabled.contains(&primary) {
-        return Err(bad("CUBIST_PRIMARY_LOGIN", "must be one of CUBIST_LOGIN_METHODS"));
-    }
-    let trusted_proxies = proxies
-        .unwrap_or_default()
-        .split(',')
-        .filter(|p| !p.trim().is_empty())
-        .map(|p| parse_net(p.trim()))
-        .collect::<Result<Vec<_>, _>>()?;
-    let trusted_header = if enabled.contains(&LoginMethod::TrustedHeader) {
-        let header = header.ok_or_else(|| bad("CUBIST_TRUSTED_HEADER", "required when trusted-header login is on"))?;
-        if axum::http::HeaderName::from_bytes(header.as_bytes()).is_err() {
-            return Err(bad("CUBIST_TRUSTED_HEADER", format!("'{header}' is not a header name")));
-        }
-        if trusted_proxies.is_empty() {
-            return Err(bad("CUBIST_TRUSTED_PROXIES", "required when trusted-header login is on"));
-        }
-        Some(TrustedHeader { header, proxies: trusted_proxies.clone() })
-    } else {
-        None
-    };
-    Ok(AuthConfig { primary, enabled, trusted_proxies, trusted_header, oidc: None })
-}
-
-/// The raw OpenID Connect settings.
-struct OidcVars {
-    issuer: Option<String>,
-    client_id: Option<String>,
-    client_secret: Option<String>,
-    redirect_url: Option<String>,
-    scopes: Option<String>,
-    username_claim: Option<String>,
-}
-
-fn oidc_config(v: OidcVars) -> Result<OidcConfig, ConfigError> {
-    let required = |var: &str, value: Option<String>| value.ok_or_else(|| bad(var, "required when oidc login is on"));
-    let issuer = required("CUBIST_OIDC_ISSUER", v.issuer)?;
-    let redirect_url = required("CUBIST_OIDC_REDIRECT_URL", v.redirect_url)?;
-    for (var, value) in [("CUBIST_OIDC_ISSUER", &issuer), ("CUBIST_OIDC_REDIRECT_URL", &redirect_url)] {
-        match url::Url::parse(value) {
-            Ok(u) if u.scheme() == "https" || u.scheme() == "http" => {}
-            _ => return Err(bad(var, format!("'{value}' is not an http(s) URL"))),
-        }
-    }
-    let username_claim = match v.username_claim.as_deref().unwrap_or("preferred_username") {
-        "preferred_username" => UsernameClaim::PreferredUsername,
-        "email" => UsernameClaim::Email,
-        "sub" => UsernameClaim::Subject,
-        other => {
-            return Err(bad(
-                "CUBIST_OIDC_USERNAME_CLAIM",
-                format!("'{other}' is not preferred_username, email or sub"),
-            ));
-        }
-    };
-    let scopes = v.scopes.unwrap_or_else(|| "openid email profile".into());
-    Ok(OidcConfig {
-        issuer,
-        client_id: required("CUBIST_OIDC_CLIENT_ID", v.client_id)?,
-        client_secret: v.client_secret,
-        redirect_url,
-        scopes: scopes.split([' ', ',']).filter(|s| !s.is_empty() && *s != "openid").map(str::to_owned).collect(),
-        username_claim,
-    })
-}
-
-fn parse_net(p: &str) -> Result<IpNet, ConfigError> {
-    p.parse::<IpNet>()
-        .or_else(|_| p.parse::<std::net::IpAddr>().map(IpNet::from))
-        .map_err(|_| bad("CUBIST_TRUSTED_PROXIES", format!("'{p}' is not an IP address or CIDR range")))
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use std::collections::HashMap;
-
-    fn load(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-        Config::load(&|k| map.get(k).cloned())
-    }
-
-    #[test]
-    fn defaults_are_embedded() {
-        let c = load(&[]).unwrap();
-        assert_eq!(c.addr.to_string(), "127.0.0.1:3000");
-        assert_eq!(c.database, DatabaseUrl::Sqlite(PathBuf::from("data/cubist.db")));
-        assert_eq!(c.auth.enabled, vec![LoginMethod::Password]);
-    }
-
-    #[test]
-    fn an_https_public_url_makes_cookies_secure() {
-        let plain = load(&[]).unwrap();
-        assert!(!plain.secure_cookies && !plain.served_over_https());
-        let https = load(&[("CUBIST_PUBLIC_URL", "https://cubist.example.com/")]).unwrap();
-        assert!(https.secure_cookies && https.served_over_https());
-        assert_eq!(https.public_url.as_deref(), Some("https://cubist.example.com"));
-        let http = load(&[("CUBIST_PUBLIC_URL", "http://10.0.0.2:3000")]).unwrap();
-        assert!(!http.secure_cookies && !http.served_over_https());
-        let refused = load(&[("CUBIST_PUBLIC_URL", "https://c.example"), ("CUBIST_SECURE_COOKIES", "false")]);
-        assert_eq!(refused.unwrap_err().variable, "CUBIST_SECURE_COOKIES");
-        assert_eq!(load(&[("CUBIST_PUBLIC_URL", "cubist.example")]).unwrap_err().variable, "CUBIST_PUBLIC_URL");
-    }
-
-    #[test]
-    fn errors_name_the_variable() {
-        assert_eq!(load(&[("CUBIST_ADDR", "nope")]).unwrap_err().variable, "CUBIST_ADDR");
-        assert_eq!(load(&[("DATABASE_URL", "mysql://x")]).unwrap_err().variable, "DATABASE_URL");
-        assert_eq!(load(&[("CUBIST_SECURE_COOKIES", "maybe")]).unwrap_err().variable, "CUBIST_SECURE_COOKIES");
-        let e = load(&[("CUBIST_LOGIN_METHODS", "password,trusted-header")]).unwrap_err();
-        assert_eq!(e.variable, "CUBIST_TRUSTED_HEADER");
-        let e = load(&[("CUBIST_LOGIN_METHODS", "oidc"), ("CUBIST_OIDC_ISSUER", "https://id.example")]).unwrap_err();
-        assert_eq!(e.variable, "CUBIST_OIDC_REDIRECT_URL");
-        let e = load(&[
-            ("CUBIST_LOGIN_METHODS", "oidc"),
-            ("CUBIST_OIDC_ISSUER", "https://id.example"),
-            ("CUBIST_OIDC_REDIRECT_URL", "https://cubist.example/api/v1/auth/oidc/callback"),
-            ("CUBIST_OIDC_CLIENT_ID", "cubist"),
-            ("CUBIST_OIDC_USERNAME_CLAIM", "nick"),
-        ])
-        .unwrap_err();
-        assert_eq!(e.variable, "CUBIST_OIDC_USERNAME_CLAIM");
-        let e = load(&[("CUBIST_CONFIG", "/nonexistent/cubist.toml")]).unwrap_err();
-        assert_eq!(e.variable, "CUBIST_CONFIG");
-    }
-
-    #[test]
-    fn postgres_and_trusted_header() {
-        let c = load(&[
-            ("DATABASE_URL", "postgres://u:secret@db/cubist"),
-            ("CUBIST_LOGIN_METHODS", "trusted-header,password"),
-            ("CUBIST_TRUSTED_HEADER", "X-Remote-User"),
-            ("CUBIST_TRUSTED_PROXIES", "127.0.0.1, 10.0.0.0/8"),
-        ])
-        .unwrap();
-        assert!(matches!(c.database, DatabaseUrl::Postgres(_)));
-        assert_eq!(c.auth.primary, LoginMethod::TrustedHeader);
-        assert_eq!(c.auth.trusted_header.unwrap().proxies.len(), 2);
-        assert!(!format!("{:?}", load(&[("DATABASE_URL", "postgres://u:hunter2@db/x")]).unwrap()).contains("hunter2"));
-    }
-
-    #[test]
-    fn host_shells_follow_the_bind_address_unless_set() {
-        assert!(load(&[]).unwrap().host_shells, "loopback: a single-machine install");
-        assert!(!load(&[("CUBIST_ADDR", "0.0.0.0:3000")]).unwrap().host_shells);
-        assert!(load(&[("CUBIST_ADDR", "0.0.0.0:3000"), ("CUBIST_HOST_SHELLS", "true")]).unwrap().host_shells);
-        assert!(!load(&[("CUBIST_HOST_SHELLS", "off")]).unwrap().host_shells);
-        assert_eq!(load(&[("CUBIST_HOST_SHELLS", "sometimes")]).unwrap_err().variable, "CUBIST_HOST_SHELLS");
-    }
-}
+mod tests;
