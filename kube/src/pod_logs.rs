@@ -25,8 +25,10 @@ pub async fn pods_by_node(
     namespace: &str,
     workflow: &str,
 ) -> Result<HashMap<String, String>, kube::Error> {
+    // Names and annotations are all that is needed: a Workflow of 1,000 tasks lists 1,000
+    // pods each time some start, so their specs and statuses are not fetched.
     let pods = Api::<Pod>::namespaced(client.clone(), namespace)
-        .list(&ListParams::default().labels(&format!("{WORKFLOW_LABEL}={workflow}")))
+        .list_metadata(&ListParams::default().labels(&format!("{WORKFLOW_LABEL}={workflow}")))
         .await?;
     Ok(pods
         .items

@@ -91,8 +91,18 @@ pub async fn build(config: Config) -> Result<Built, StartError> {
     let engines = engine::executor::Engines { local: engine, clusters: on_clusters };
     let kubernetes = cluster_config::kubernetes(&config.clusters);
     let registry_sync = registry_sync::RegistrySync::start(db.clone(), secrets.clone(), clusters.clone(), kubernetes);
-    let state =
-        AppState { db, config: Arc::new(config), web, oidc, secrets, login_throttle, engines, clusters, registry_sync };
+    let state = AppState {
+        db,
+        config: Arc::new(config),
+        web,
+        oidc,
+        secrets,
+        login_throttle,
+        auth_cache: Arc::default(),
+        engines,
+        clusters,
+        registry_sync,
+    };
     let (api, mut openapi, mut routes) = api::routes(state.clone()).finish();
     routes.push(RouteInfo { method: "GET", path: OPENAPI_PATH.into(), permission: None });
     let catalog = domain::rbac::catalog(routes.iter().filter_map(|r| r.permission));

@@ -23,6 +23,8 @@ pub struct AppState {
     pub secrets: SecretBox,
     /// Failed password sign-ins, to slow guessing.
     pub login_throttle: Arc<LoginThrottle>,
+    /// The callers of recent requests, for a few seconds.
+    pub auth_cache: Arc<crate::auth::cache::AuthCache>,
     /// Runs pipelines: the server's own engine and the Kubernetes one.
     pub engines: Engines,
     /// The Kubernetes clusters and their clients (made once).

@@ -110,7 +110,12 @@ fn start(children: &mut Vec<Child>) -> Result<ControlPlane, StartError> {
     let stages = nodes::write_stages(&dir)?;
     children.push(spawn(&dir, KWOK, &nodes::kwok_args(&kubeconfig, &stages, ports.kwok), &[])?);
     runtime.block_on(nodes::create(&plane))?;
-    children.push(spawn(&dir, ARGO, &setup::argo_args(&files), &[("LEADER_ELECTION_DISABLE", "true")])?);
+    children.push(spawn(
+        &dir,
+        ARGO,
+        &setup::argo_args(&files),
+        &[("LEADER_ELECTION_DISABLE", "true"), ("DEFAULT_REQUEUE_TIME", "2s")],
+    )?);
     tracing::info!(seconds = started.elapsed().as_secs_f32(), dir = %dir.display(), "test control plane ready");
     Ok(plane)
 }

@@ -121,7 +121,11 @@ fn add_session_cookies(state: &AppState, jar: CookieJar, token: String, csrf: St
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", responses((status = 204)))]
 async fn logout(State(state): State<AppState>, jar: CookieJar) -> ApiResult<impl IntoResponse> {
     let owner = match jar.get(cookies::SESSION_COOKIE) {
-        Some(cookie) => login::logout(&state.db, &secret::digest(cookie.value())).await?,
+        Some(cookie) => {
+            let owner = login::logout(&state.db, &secret::digest(cookie.value())).await?;
+            state.auth_cache.forget_all();
+            owner
+        }
         None => None,
     };
     let actor = owner.map(|(id, username)| Extension(AuditActor { user_id: Some(id), username }));

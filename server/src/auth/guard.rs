@@ -25,11 +25,16 @@ const TOKEN_TOUCH_SECONDS: i64 = 60;
 /// Middleware body: lets the request through only with `permission`.
 pub async fn require(state: AppState, permission: PermissionKey, mut req: Request, next: Next) -> Response {
     let outcome = check(&state, permission, req.method(), req.headers()).await;
+    let writes = !is_safe(req.method());
     let mut response = match outcome {
         Ok(identity) => {
             let actor = AuditActor { user_id: Some(identity.user_id), username: identity.username.clone() };
             req.extensions_mut().insert(identity);
             let mut response = next.run(req).await;
+            if writes {
+                // It may have changed who may do what: the callers kept are read again.
+                state.auth_cache.forget_all();
+            }
             response.extensions_mut().insert(actor);
             response
         }
@@ -74,17 +79,45 @@ fn is_safe(method: &Method) -> bool {
     matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
 }
 
-/// The caller behind a bearer token or a session cookie, if any.
+/// The caller behind a bearer token or a session cookie, if any: kept for a few seconds
+/// ([`super::cache`]), otherwise read from the database.
 pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Option<Identity>, ApiError> {
-    let now = db::now();
-    let mut conn = state.db.read().await?;
-    let mut tx = conn.tx();
     let bearer = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")));
-    let (user, via) = if let Some(token) = bearer {
-        let Some((token_id, last_used, user)) = tokens::find_valid(&mut tx, &secret::digest(token.trim()), now).await?
+    let key = match bearer {
+        Some(token) => format!("token:{}", secret::digest(token.trim())),
+        None => match CookieJar::from_headers(headers).get(SESSION_COOKIE) {
+            Some(cookie) => format!("session:{}", secret::digest(cookie.value())),
+            None => return Ok(None),
+        },
+    };
+    let since = match state.auth_cache.get(&key) {
+        Ok(identity) => return Ok(Some(identity)),
+        Err(since) => since,
+    };
+    let found = read_caller(state, bearer.map(str::trim), &key).await?;
+    Ok(found.map(|(identity, expires_at)| {
+        let left = expires_at.map(|at| (at - db::now()).to_std().unwrap_or_default());
+        state.auth_cache.put(key, identity.clone(), since, left);
+        identity
+    }))
+}
+
+/// Reads the caller of a token (given) or session (by its key) from the database, with
+/// when its credential expires.
+async fn read_caller(
+    state: &AppState,
+    bearer: Option<&str>,
+    key: &str,
+) -> Result<Option<(Identity, Option<chrono::NaiveDateTime>)>, ApiError> {
+    let now = db::now();
+    let mut conn = state.db.read().await?;
+    let mut tx = conn.tx();
+    let (user, via, expires_at) = if let Some(token) = bearer {
+        let Some((token_id, last_used, expires_at, user)) =
+            tokens::find_valid(&mut tx, &secret::digest(token), now).await?
         else {
             return Ok(None);
         };
@@ -97,17 +130,13 @@ pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Optio
             conn = state.db.read().await?;
             tx = conn.tx();
         }
-        (user, AuthVia::ApiToken)
+        (user, AuthVia::ApiToken, expires_at)
     } else {
-        let jar = CookieJar::from_headers(headers);
-        let Some(cookie) = jar.get(SESSION_COOKIE) else {
+        let token_hash = key.strip_prefix("session:").unwrap_or_default();
+        let Some((csrf_token, expires_at, user)) = sessions::find_valid(&mut tx, token_hash, now).await? else {
             return Ok(None);
         };
-        let token_hash = secret::digest(cookie.value());
-        let Some((csrf_token, user)) = sessions::find_valid(&mut tx, &token_hash, now).await? else {
-            return Ok(None);
-        };
-        (user, AuthVia::Session { csrf_token })
+        (user, AuthVia::Session { csrf_token }, Some(expires_at))
     };
     if !user.active {
         return Ok(None);
@@ -118,5 +147,6 @@ pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Optio
         .await?
         .get(&user.id)
         .is_some_and(|roles| roles.iter().any(|r| r.name == crate::domain::rbac::ADMIN_ROLE));
-    Ok(Some(Identity { user_id: UserId(user.id), username: user.username, permissions, via, is_admin }))
+    let identity = Identity { user_id: UserId(user.id), username: user.username, permissions, via, is_admin };
+    Ok(Some((identity, expires_at)))
 }

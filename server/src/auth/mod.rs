@@ -1,6 +1,7 @@
 //! Who is calling: password hashing, secrets for sessions and tokens, the cookies, and the
 //! guard every protected route runs before its handler.
 
+pub mod cache;
 pub mod client_address;
 pub mod cookies;
 pub mod guard;

@@ -31,17 +31,17 @@ pub async fn insert(
     Ok(())
 }
 
-/// The unexpired session with this hash, its CSRF token and its user.
+/// The unexpired session with this hash: its CSRF token, when it expires, and its user.
 pub async fn find_valid(
     tx: &mut Tx<'_>,
     token_hash: &str,
     now: NaiveDateTime,
-) -> Result<Option<(String, UserRow)>, DbError> {
+) -> Result<Option<(String, NaiveDateTime, UserRow)>, DbError> {
     Ok(with_tx!(tx, |c| sessions::table
         .inner_join(users::table)
         .filter(sessions::token_hash.eq(token_hash))
         .filter(sessions::expires_at.gt(now))
-        .select((sessions::csrf_token, UserRow::as_select()))
+        .select((sessions::csrf_token, sessions::expires_at, UserRow::as_select()))
         .first(c)
         .await
         .optional())?)

@@ -66,18 +66,19 @@ pub async fn revoke(tx: &mut Tx<'_>, user: UserId, id: TokenId, now: NaiveDateTi
         == 1)
 }
 
-/// The live token with this hash: its id, when it was last used, and its user.
+/// The live token with this hash: its id, when it was last used, when it expires, and its
+/// user.
 pub async fn find_valid(
     tx: &mut Tx<'_>,
     token_hash: &str,
     now: NaiveDateTime,
-) -> Result<Option<(i64, Option<NaiveDateTime>, UserRow)>, DbError> {
+) -> Result<Option<(i64, Option<NaiveDateTime>, Option<NaiveDateTime>, UserRow)>, DbError> {
     Ok(with_tx!(tx, |c| api_tokens::table
         .inner_join(users::table)
         .filter(api_tokens::token_hash.eq(token_hash))
         .filter(api_tokens::revoked_at.is_null())
         .filter(api_tokens::expires_at.is_null().or(api_tokens::expires_at.gt(now)))
-        .select((api_tokens::id, api_tokens::last_used_at, UserRow::as_select()))
+        .select((api_tokens::id, api_tokens::last_used_at, api_tokens::expires_at, UserRow::as_select()))
         .first(c)
         .await
         .optional())?)

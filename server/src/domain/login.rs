@@ -149,7 +149,7 @@ pub async fn logout(db: &Db, token_hash: &str) -> Result<Option<(UserId, String)
     let mut tx = conn.tx();
     let owner = sessions::find_valid(&mut tx, token_hash, db::now()).await?;
     sessions::delete(&mut tx, token_hash).await?;
-    Ok(owner.map(|(_, user)| (UserId(user.id), user.username)))
+    Ok(owner.map(|(_, _, user)| (UserId(user.id), user.username)))
 }
 
 /// Gives `user` the `Admin` role (used when seeding the built-in administrator).
