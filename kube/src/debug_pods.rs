@@ -4,7 +4,6 @@
 //! id, so clearing the task removes it; it ends by itself after [`DEBUG_POD_LIFETIME`].
 //! A running pod is kept for the next shell unless the task changed since it was made.
 
-use std::hash::{Hash, Hasher};
 use std::pin::Pin;
 use std::time::Duration;
 
@@ -72,11 +71,21 @@ pub fn debug_pod(plan: &Plan, task: &TaskPlan, target: &Target) -> Pod {
 /// The annotation recording what a debug pod was made from.
 const SPEC_HASH: &str = "cubist.dev/spec-hash";
 
-/// A digest of what the pod runs (its spec), to tell a pod made before the task changed.
+/// The variable naming who opened the shell: it does not make the pod another one.
+const RUNNER_VARIABLE: &str = "KFJ_RUNNER";
+
+/// A digest of what the pod runs (its spec, less who opened it), to tell a pod made before
+/// the task changed.
 fn spec_hash(pod: &Pod) -> String {
-    let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    serde_json::to_string(&pod.spec).unwrap_or_default().hash(&mut hasher);
-    format!("{:016x}", hasher.finish())
+    use sha2::Digest;
+    let mut spec = pod.spec.clone().unwrap_or_default();
+    for container in &mut spec.containers {
+        if let Some(env) = container.env.as_mut() {
+            env.retain(|variable| variable.name != RUNNER_VARIABLE);
+        }
+    }
+    let digest = sha2::Sha256::digest(serde_json::to_vec(&spec).unwrap_or_default());
+    digest.iter().take(12).map(|byte| format!("{byte:02x}")).collect()
 }
 
 fn made_from(pod: &Pod) -> Option<&str> {
@@ -89,7 +98,9 @@ fn phase(pod: &Pod) -> Option<&str> {
 
 /// Why a pod is not running, as its status says.
 fn reason(pod: Option<&Pod>) -> String {
-    let Some(status) = pod.and_then(|p| p.status.as_ref()) else { return "it was not created".into() };
+    let Some(status) = pod.and_then(|p| p.status.as_ref()) else {
+        return "it is gone (deleted meanwhile, or never made)".into();
+    };
     let said = |reason: &Option<String>, message: &Option<String>| {
         format!("{}: {}", reason.as_deref().unwrap_or("unknown"), message.as_deref().unwrap_or("no message"))
     };
@@ -129,19 +140,27 @@ pub async fn ensure_running(client: &Client, wanted: &Pod) -> Result<(), DebugPo
             && matches!(phase(pod), Some("Running" | "Pending"))
             && made_from(pod) == made_from(wanted)
     };
-    match pods.get_opt(&name).await? {
-        Some(pod) if keep(&pod) => {}
+    let replace = match pods.get_opt(&name).await? {
+        Some(pod) if keep(&pod) => false,
         Some(_) => {
-            pods.delete(&name, &DeleteParams::foreground()).await?;
+            match pods.delete(&name, &DeleteParams::foreground()).await {
+                Err(kube::Error::Api(status)) if status.code == 404 => {}
+                deleted => drop(deleted?),
+            }
             let gone = await_condition(pods.clone(), &name, |p: Option<&Pod>| p.is_none());
             if tokio::time::timeout(START_WAIT, gone).await.is_err() {
                 let why = "the previous debug pod is still being deleted".to_owned();
                 return Err(DebugPodError::NotRunning(START_WAIT.as_secs(), why));
             }
-            pods.create(&PostParams::default(), wanted).await?;
+            true
         }
-        None => {
-            pods.create(&PostParams::default(), wanted).await?;
+        None => true,
+    };
+    if replace {
+        match pods.create(&PostParams::default(), wanted).await {
+            // Another shell made it meanwhile: it is waited for like ours.
+            Err(kube::Error::Api(status)) if status.code == 409 => {}
+            created => drop(created?),
         }
     }
     let waited = tokio::time::timeout(START_WAIT, await_condition(pods.clone(), &name, settled)).await;

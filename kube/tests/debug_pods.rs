@@ -66,3 +66,20 @@ async fn a_debug_shell_runs_in_the_tasks_idle_pod_through_exec() {
     let gone = kube::runtime::wait::await_condition(pods, &name, |p: Option<&Pod>| p.is_none());
     tokio::time::timeout(Duration::from_secs(30), gone).await.unwrap().unwrap();
 }
+
+#[test]
+fn a_debug_pod_is_the_same_for_every_opener_and_another_when_the_task_changes() {
+    let (_, plan) = common::demo_plans("run-7-1").remove(0);
+    let target = common::target("debug");
+    let digest = |plan: &app::domain::plan::Plan| {
+        let pod = debug_pod(plan, &plan.tasks[0], &target);
+        pod.metadata.annotations.unwrap()["cubist.dev/spec-hash"].clone()
+    };
+    let mut opened_by_another = plan.clone();
+    let runner = opened_by_another.tasks[0].env.iter_mut().find(|(name, _)| name == "KFJ_RUNNER");
+    runner.expect("the plan names who runs it").1 = "someone-else".into();
+    assert_eq!(digest(&plan), digest(&opened_by_another), "the pod another user opens is the same");
+    let mut changed = plan.clone();
+    changed.tasks[0].image = "python:3.13-slim".into();
+    assert_ne!(digest(&plan), digest(&changed), "a changed task gets a new pod");
+}

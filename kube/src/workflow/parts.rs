@@ -77,11 +77,11 @@ fn by_levels(upstream: &[Vec<usize>], members: &[usize], size: usize) -> Vec<Vec
         if !current.is_empty() {
             parts.push(std::mem::take(&mut current));
         }
-        if tasks.len() <= size {
-            current = tasks;
-        } else {
-            parts.extend(tasks.chunks(size).map(<[usize]>::to_vec));
-        }
+        // A level larger than a part fills parts of its own; its last, partly filled part
+        // takes the next levels while they fit.
+        let mut chunks: Vec<Vec<usize>> = tasks.chunks(size).map(<[usize]>::to_vec).collect();
+        current = chunks.pop().unwrap_or_default();
+        parts.extend(chunks);
     }
     if !current.is_empty() {
         parts.push(current);

@@ -123,7 +123,9 @@ async fn logout(State(state): State<AppState>, jar: CookieJar) -> ApiResult<impl
     let owner = match jar.get(cookies::SESSION_COOKIE) {
         Some(cookie) => {
             let owner = login::logout(&state.db, &secret::digest(cookie.value())).await?;
-            state.auth_cache.forget_all();
+            if owner.is_some() {
+                state.auth_cache.forget_all();
+            }
             owner
         }
         None => None,

@@ -1,6 +1,6 @@
 //! The callers of recent requests, kept for a few seconds by the digest of their token or
 //! session, so that a client's next requests are not authenticated against the database
-//! again (one token and three permission queries each). Every write request this server
+//! again (the credential, the permissions and the roles: three queries each). Every write request this server
 //! handles, and every sign-out, forgets them all, so a revocation, a sign-out, a
 //! deactivation or a change of roles made here is honoured at once; one made through
 //! another server sharing the database is honoured within [`LIFE`]. An entry never outlives

@@ -30,11 +30,10 @@ pub async fn require(state: AppState, permission: PermissionKey, mut req: Reques
         Ok(identity) => {
             let actor = AuditActor { user_id: Some(identity.user_id), username: identity.username.clone() };
             req.extensions_mut().insert(identity);
+            // A write may change who may do what: the callers kept are read again after it,
+            // also when it is cut short after committing (the client left, a panic).
+            let _forget = writes.then(|| ForgetAfter(&state.auth_cache));
             let mut response = next.run(req).await;
-            if writes {
-                // It may have changed who may do what: the callers kept are read again.
-                state.auth_cache.forget_all();
-            }
             response.extensions_mut().insert(actor);
             response
         }
@@ -73,6 +72,15 @@ async fn check(
         return Err((ApiError::forbidden(permission), actor()));
     }
     Ok(identity)
+}
+
+/// Forgets the kept callers when dropped.
+struct ForgetAfter<'a>(&'a super::cache::AuthCache);
+
+impl Drop for ForgetAfter<'_> {
+    fn drop(&mut self) {
+        self.0.forget_all();
+    }
 }
 
 fn is_safe(method: &Method) -> bool {

@@ -64,13 +64,13 @@ pub async fn clear_task(db: &Db, engines: &Engines, caller: &Identity, task: Tas
     let expand: OrgExpand = project.map(|p| serde_json::from_str(&p.expand).unwrap_or_default()).unwrap_or_default();
     let at = Placement::of_project(&expand.cluster, expand.pipeline_namespace());
     let cleared_there = found.as_ref().is_some_and(|(run, _)| placement(run) == at);
+    // Whatever else carries the run id goes too: debug shells and their jobs here first,
+    // then the run, then the debug pod on the project's cluster (best effort: the pod ends
+    // by itself within a day).
+    engines.local.kill_tagged(vec![run_id.clone()]).await;
     if let Some((run, _)) = found {
         clear(db, engines, vec![run]).await?;
     }
-    // Whatever else carries the run id goes too: debug shells and their jobs here, the
-    // debug pod on the project's cluster (best effort, as for the run: its pod ends by
-    // itself within a day).
-    engines.local.kill_tagged(vec![run_id.clone()]).await;
     if !at.is_local() && !cleared_there {
         match tokio::time::timeout(CLUSTER_CLEAR_WAIT, engines.clear(&at, &run_id)).await {
             Ok(Ok(())) => {}
