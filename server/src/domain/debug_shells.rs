@@ -48,7 +48,7 @@ pub async fn prepare(
     };
     let plan = &compiled.plan;
     let planned = plan.tasks.first().ok_or(Error::NotFound("task"))?;
-    let at = Placement::of_project(&compiled.project.cluster, compiled.project.pipeline_namespace());
+    let at = Placement::of_project(&compiled.project);
     if !at.is_local() {
         engines.clusters.check(&at.cluster).map_err(Error::Unavailable)?;
         let pod = engines.clusters.debug_pod(plan, planned, &at.cluster, &at.namespace);

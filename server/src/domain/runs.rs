@@ -145,7 +145,7 @@ pub async fn start(db: &Db, engines: &Engines, caller: &Identity, id: PipelineId
         };
         (old, compiled)
     };
-    let at = Placement::of_project(&compiled.project.cluster, compiled.project.pipeline_namespace());
+    let at = Placement::of_project(&compiled.project);
     engines.check(&at).map_err(Error::Unavailable)?;
     engines.check_plan(&at, &compiled.plan).map_err(|e| super::invalid("tasks", e))?;
     let same_id: Vec<i64> = previous.iter().filter(|r| r.run_id == run_id).map(|r| r.id).collect();

@@ -205,7 +205,7 @@ async fn start_record(
         }
         Err(e) => return Err(e),
     };
-    let at = Placement::of_project(&compiled.project.cluster, compiled.project.pipeline_namespace());
+    let at = Placement::of_project(&compiled.project);
     if let Err(e) = engines.check(&at) {
         return note(RecordState::Waiting, format!("cannot start now, tried again later: {e}")).await;
     }

@@ -62,7 +62,7 @@ pub async fn clear_task(db: &Db, engines: &Engines, caller: &Identity, task: Tas
         (rows::by_run_id(&mut tx, &run_id).await?, project)
     };
     let expand: OrgExpand = project.map(|p| serde_json::from_str(&p.expand).unwrap_or_default()).unwrap_or_default();
-    let at = Placement::of_project(&expand.cluster, expand.pipeline_namespace());
+    let at = Placement::of_project(&expand);
     let cleared_there = found.as_ref().is_some_and(|(run, _)| placement(run) == at);
     // Whatever else carries the run id goes too: debug shells and their jobs here first,
     // then the run, then the debug pod on the project's cluster (best effort: the pod ends

@@ -26,13 +26,14 @@ pub struct Placement {
 }
 
 impl Placement {
-    /// The placement of a run of a project on `cluster` (empty: the server's own engine),
-    /// in the project's pipeline namespace.
-    pub fn of_project(cluster: &str, namespace: &str) -> Self {
+    /// The placement of a run of a project with these settings: its cluster (empty: the
+    /// server's own engine), in the project's pipeline namespace.
+    pub fn of_project(project: &app::domain::project_expand::OrgExpand) -> Self {
+        let cluster = project.cluster.as_str();
         if cluster.is_empty() || cluster == LOCAL {
             Self { cluster: LOCAL.into(), namespace: String::new() }
         } else {
-            Self { cluster: cluster.into(), namespace: namespace.into() }
+            Self { cluster: cluster.into(), namespace: project.pipeline_namespace().into() }
         }
     }
 
