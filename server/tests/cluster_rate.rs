@@ -16,10 +16,11 @@ use server::engine::cluster::create_rate::CreateRate;
 
 use common::Backend;
 
-#[tokio::test]
-async fn runs_beyond_the_clusters_create_rate_wait_their_turn() {
+on_both_databases!(runs_beyond_the_clusters_create_rate_wait_their_turn, rated_runs);
+
+async fn rated_runs(backend: Backend) {
     let two = NonZeroU32::new(2).unwrap();
-    let (app, _kube, namespace) = cluster::setup_with(Backend::Sqlite, "cluster-rate", |c| {
+    let (app, _kube, namespace) = cluster::setup_with(backend, "cluster-rate", |c| {
         c.cluster_create_rate = CreateRate { per_second: two, burst: two };
     })
     .await;
